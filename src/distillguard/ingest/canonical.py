@@ -1,0 +1,244 @@
+"""Readers for data already in the canonical schema: JSONL (fast Arrow path) and Parquet."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+from distillguard.errors import RecordError
+from distillguard.ingest.base import (
+    PARQUET_MAGIC,
+    Quarantined,
+    ReadBatch,
+    Reader,
+    TruncatedInput,
+    _BatchCollector,
+    exchange_id_for,
+    iter_lines,
+)
+from distillguard.schema import (
+    EXCHANGE_DEFAULTS,
+    EXCHANGE_SCHEMA,
+    MAX_TEXT_CHARS,
+    validate_exchanges,
+)
+
+_PARSE_SCHEMA = pa.schema([field.with_nullable(True) for field in EXCHANGE_SCHEMA])
+_TEXT_COLUMNS = [f.name for f in EXCHANGE_SCHEMA if pa.types.is_string(f.type)]
+
+
+class _FastPathMiss(Exception):
+    """The block needs the record-by-record path (a type quirk, an unknown key, bad JSON)."""
+
+
+class CanonicalJsonl(Reader):
+    """Canonical exchanges as JSON lines, one exchange per line.
+
+    Blocks of lines are parsed by Arrow's JSON reader in one call; a block that Arrow
+    rejects (bad JSON, an unknown key, epoch timestamps, ...) is re-read line by line so the
+    good lines are kept and each bad one is quarantined with its own reason.
+    """
+
+    name = "canonical"
+    description = "distillguard's canonical exchange schema as JSON lines"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes, first: Any) -> bool:
+        return isinstance(first, dict) and {"account_id", "ts", "prompt"} <= first.keys()
+
+    def map_record(self, record: Any) -> list[dict[str, Any]]:
+        if not isinstance(record, dict):
+            raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object")
+        return [record]
+
+    def read(self, path: Path) -> Iterator[ReadBatch]:
+        source = str(path)
+        collector = _BatchCollector(self.kind, self.options.batch_rows)
+        block: list[tuple[int, bytes]] = []
+        try:
+            for number, line, spooled in iter_lines(path, self.options):
+                if line is None:
+                    self._read_block(source, block, collector)
+                    block = []
+                    collector.reject(
+                        Quarantined(
+                            source,
+                            number,
+                            "record_too_large",
+                            f"record is over {self.options.max_record_bytes} bytes",
+                            raw_path=spooled,
+                        )
+                    )
+                    continue
+                block.append((number, line))
+                if len(block) >= self.options.batch_rows:
+                    self._read_block(source, block, collector)
+                    block = []
+                    yield collector.flush()
+        except TruncatedInput as exc:
+            self._read_block(source, block, collector)
+            block = []
+            collector.reject(Quarantined(source, collector.last_record + 1, "truncated_file", str(exc)))
+        self._read_block(source, block, collector)
+        yield collector.flush()
+
+    def _read_block(self, source: str, block: list[tuple[int, bytes]], collector: _BatchCollector) -> None:
+        if not block:
+            return
+        try:
+            table, rejects = _parse_block(block)
+        except _FastPathMiss:
+            for number, line in block:
+                self._read_line(source, number, line, collector)
+            return
+        for index, reason, detail in rejects:
+            number, line = block[index]
+            collector.reject(Quarantined(source, number, reason, detail, raw=line))
+        collector.add_table(table, len(block) - len(rejects), block[-1][0])
+
+
+def _parse_block(block: list[tuple[int, bytes]]) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    lines = [line if line.endswith(b"\n") else line + b"\n" for _, line in block]
+    if not block[-1][1].endswith(b"\n"):
+        raise _FastPathMiss  # a cut-off last line must be judged on its own
+    try:
+        table = pa_json.read_json(
+            io.BytesIO(b"".join(lines)),
+            read_options=pa_json.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pa_json.ParseOptions(explicit_schema=_PARSE_SCHEMA, unexpected_field_behavior="error"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _FastPathMiss from exc
+    if table.num_rows != len(block):
+        raise _FastPathMiss
+    for name in _TEXT_COLUMNS:
+        longest = pc.max(pc.utf8_length(table.column(name))).as_py()
+        if longest is not None and longest > MAX_TEXT_CHARS:
+            raise _FastPathMiss
+    table = table.select(EXCHANGE_SCHEMA.names)
+    columns = []
+    for field in EXCHANGE_SCHEMA:
+        column = table.column(field.name)
+        default = EXCHANGE_DEFAULTS.get(field.name)
+        if default is not None and column.null_count:
+            column = pc.fill_null(column, pa.scalar(default, field.type))
+        columns.append(column)
+    table = pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
+    ids = table.column("exchange_id")
+    if ids.null_count or pc.any(pc.equal(ids, "")).as_py():
+        filled = [
+            value if value else exchange_id_for(line)
+            for value, (_, line) in zip(ids.to_pylist(), block, strict=True)
+        ]
+        table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
+    table, rejects = validate_exchanges(table)
+    return table.cast(EXCHANGE_SCHEMA), rejects
+
+
+class ParquetExchanges(Reader):
+    """Canonical exchanges in Parquet: read a row group at a time, validated like any input."""
+
+    name = "parquet"
+    description = "canonical exchanges in Parquet"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes, first: Any) -> bool:
+        if not head.startswith(PARQUET_MAGIC):
+            return False
+        names = set(pq.read_schema(path).names)
+        return {"account_id", "ts", "prompt"} <= names
+
+    def read(self, path: Path) -> Iterator[ReadBatch]:
+        yield from _read_parquet(path, self.options.batch_rows, self.kind)
+
+
+def _read_parquet(path: Path, batch_rows: int, kind: str) -> Iterator[ReadBatch]:
+    """Parquet rows go through the same per-row coercion as JSON; record = 1-based row."""
+    source = str(path)
+    collector = _BatchCollector(kind, batch_rows)
+    parquet = pq.ParquetFile(path)
+    number = 0
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        for row in batch.to_pylist():
+            number += 1
+            raw = repr(row).encode()
+            collector.add_mapped(source, number, raw, [row])
+        yield collector.flush()
+
+
+class AccountsTable(Reader):
+    """Accounts tables as JSONL, CSV or Parquet (one account per row)."""
+
+    name = "accounts"
+    kind = "accounts"
+    description = "accounts table (CSV, JSONL or Parquet)"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes, first: Any) -> bool:
+        if head.startswith(PARQUET_MAGIC):
+            names = set(pq.read_schema(path).names)
+            return "account_id" in names and "prompt" not in names
+        if isinstance(first, dict):
+            return "account_id" in first and "prompt" not in first and "ts" not in first
+        header = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+        return "account_id" in [name.strip().strip('"') for name in header.split(",")]
+
+    def map_record(self, record: Any) -> list[dict[str, Any]]:
+        if not isinstance(record, dict):
+            raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object")
+        return [record]
+
+    def read(self, path: Path) -> Iterator[ReadBatch]:
+        from distillguard.ingest.base import read_head
+
+        head = read_head(path, 4096)
+        if head.startswith(PARQUET_MAGIC):
+            yield from _read_parquet(path, self.options.batch_rows, self.kind)
+        elif head.lstrip().startswith(b"{"):
+            yield from super().read(path)
+        else:
+            yield from _read_csv(path, self.options.batch_rows)
+
+
+def _read_csv(path: Path, batch_rows: int) -> Iterator[ReadBatch]:
+    import csv
+
+    from distillguard.ingest.base import open_binary
+
+    source = str(path)
+    collector = _BatchCollector("accounts", batch_rows)
+    with open_binary(path) as stream:
+        # surrogateescape keeps undecodable bytes so the row can be quarantined with them
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+        reader = csv.DictReader(text)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                collector.reject(Quarantined(source, reader.line_num, "bad_csv", str(exc)))
+                continue
+            number = reader.line_num
+            raw = ",".join(str(v) for v in row.values()).encode("utf-8", "surrogateescape")
+            if None in row or any(value is None for value in row.values()):
+                detail = "row has a different number of fields than the header"
+                collector.reject(Quarantined(source, number, "bad_csv", detail, raw=raw))
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                collector.reject(Quarantined(source, number, "not_utf8", f"bytes are not UTF-8 ({exc.reason})", raw=raw))
+                continue
+            collector.add_mapped(source, number, raw, [{k: (v if v != "" else None) for k, v in row.items()}])
+            if collector.full():
+                yield collector.flush()
+    yield collector.flush()
+
