@@ -171,27 +171,62 @@ def parse_timestamp(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _coerce_value(name: str, field_type: pa.DataType, value: Any, truncated: dict[str, int]) -> Any:
+def _kind_of(field_type: pa.DataType) -> str:
+    if field_type == TIMESTAMP:
+        return "timestamp"
+    if pa.types.is_string(field_type):
+        return "string"
+    if pa.types.is_integer(field_type):
+        return "integer"
+    if pa.types.is_floating(field_type):
+        return "float"
+    if pa.types.is_boolean(field_type):
+        return "boolean"
+    if pa.types.is_list(field_type):
+        return "list"
+    raise AssertionError(f"no coercion for {field_type}")  # a schema change without this function's
+
+
+# Per schema, each field's name, type and coercion kind and the set of names, worked out once:
+# asking pyarrow about types for every value of every record costs more than the coercion.
+# The entry holds the schema itself, so its id cannot be reused by another object.
+_PLANS: dict[int, tuple[pa.Schema, tuple[tuple[str, pa.DataType, str], ...], frozenset[str]]] = {}
+
+
+def _plan(schema: pa.Schema) -> tuple[tuple[tuple[str, pa.DataType, str], ...], frozenset[str]]:
+    entry = _PLANS.get(id(schema))
+    if entry is None:
+        plan = tuple((field.name, field.type, _kind_of(field.type)) for field in schema)
+        entry = _PLANS[id(schema)] = (schema, plan, frozenset(schema.names))
+    return entry[1], entry[2]
+
+
+def _coerce_value(
+    name: str, field_type: pa.DataType, value: Any, truncated: dict[str, int], kind: str | None = None
+) -> Any:
     if value is None:
         return None
-    if field_type == TIMESTAMP:
+    if kind is None:
+        kind = _kind_of(field_type)
+    if kind == "string":
+        if value.__class__ is not str:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise RecordError("bad_type", f"{name} should be text, got {type(value).__name__}")
+            value = value if isinstance(value, str) else str(value)
+        if name in _ID_COLUMNS and len(value) > MAX_ID_CHARS:
+            raise RecordError("id_too_long", f"{name} is {len(value)} characters (limit {MAX_ID_CHARS})")
+        if len(value) > MAX_TEXT_CHARS:
+            truncated[name] = len(value)
+            value = value[:MAX_TEXT_CHARS]
+        return value
+    if kind == "timestamp":
         return parse_timestamp(value)
-    if pa.types.is_string(field_type):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise RecordError("bad_type", f"{name} should be text, got {type(value).__name__}")
-        text = value if isinstance(value, str) else str(value)
-        if name in _ID_COLUMNS and len(text) > MAX_ID_CHARS:
-            raise RecordError("id_too_long", f"{name} is {len(text)} characters (limit {MAX_ID_CHARS})")
-        if len(text) > MAX_TEXT_CHARS:
-            truncated[name] = len(text)
-            text = text[:MAX_TEXT_CHARS]
-        return text
-    if pa.types.is_integer(field_type):
+    if kind == "integer":
         if isinstance(value, bool):
             return int(value)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and value.strip().lstrip("-").isdigit()
+        ):
             value = int(value)
         if not isinstance(value, int):
             raise RecordError("bad_type", f"{name} should be a whole number, got {value!r:.80}")
@@ -199,7 +234,7 @@ def _coerce_value(name: str, field_type: pa.DataType, value: Any, truncated: dic
         if not low <= value <= high:
             raise RecordError("out_of_range", f"{name}={value} is outside {low}..{high}")
         return value
-    if pa.types.is_floating(field_type):
+    if kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise RecordError("bad_type", f"{name} should be a number, got {type(value).__name__}")
         try:
@@ -207,7 +242,7 @@ def _coerce_value(name: str, field_type: pa.DataType, value: Any, truncated: dic
         except ValueError:
             raise RecordError("bad_type", f"{name} should be a number, got {value!r:.80}") from None
         return number if math.isfinite(number) else None
-    if pa.types.is_boolean(field_type):
+    if kind == "boolean":
         if isinstance(value, bool):
             return value
         if isinstance(value, int) and value in (0, 1):
@@ -215,22 +250,33 @@ def _coerce_value(name: str, field_type: pa.DataType, value: Any, truncated: dic
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise RecordError("bad_type", f"{name} should be true or false, got {value!r:.80}")
-    if pa.types.is_list(field_type):
-        if not isinstance(value, list):
-            raise RecordError("bad_type", f"{name} should be a list, got {type(value).__name__}")
-        return [str(item)[:MAX_ID_CHARS] for item in value if item is not None]
-    raise AssertionError(f"no coercion for {field_type}")  # a schema change without this function's
+    if not isinstance(value, list):
+        raise RecordError("bad_type", f"{name} should be a list, got {type(value).__name__}")
+    return [str(item)[:MAX_ID_CHARS] for item in value if item is not None]
 
 
 def _coerce(record: dict[str, Any], schema: pa.Schema, defaults: dict[str, Any]) -> dict[str, Any]:
-    unknown = {key: value for key, value in record.items() if schema.get_field_index(key) < 0}
+    plan, names = _plan(schema)
+    unknown = {key: value for key, value in record.items() if key not in names}
     truncated: dict[str, int] = {}
     row: dict[str, Any] = {}
-    for field in schema:
-        if field.name == "extra":
+    for name, field_type, kind in plan:
+        if name == "extra":
             continue
-        value = _coerce_value(field.name, field.type, record.get(field.name), truncated)
-        row[field.name] = defaults.get(field.name) if value is None else value
+        value = record.get(name)
+        # Values that already have the right type skip the general path (most of them).
+        cls = value.__class__
+        if value is None:
+            row[name] = defaults.get(name)
+        elif (
+            (cls is str and kind == "string" and len(value) <= MAX_ID_CHARS)
+            or (cls is bool and kind == "boolean")
+            or (cls is int and kind == "integer" and -32768 <= value <= 32767)
+        ):
+            row[name] = value
+        else:
+            value = _coerce_value(name, field_type, value, truncated, kind)
+            row[name] = defaults.get(name) if value is None else value
     extra = record.get("extra")
     if isinstance(extra, str):
         try:
@@ -298,14 +344,11 @@ def validate_exchanges(table: pa.Table) -> tuple[pa.Table, list[tuple[int, str, 
     """
     rejects: list[tuple[int, str, str]] = []
     bad = pa.array([False] * table.num_rows, pa.bool_())
-    for name in ("exchange_id", *REQUIRED_EXCHANGE):
+    for name in REQUIRED_EXCHANGE:
         column = table.column(name)
         missing = pc.is_null(column)
-        if name not in ("prompt", "exchange_id"):
-            if pa.types.is_string(column.type):
-                missing = pc.or_(missing, pc.equal(column, ""))
-        if name == "exchange_id":
-            continue  # the reader fills missing ids from the record's hash
+        if name != "prompt" and pa.types.is_string(column.type):
+            missing = pc.or_(missing, pc.equal(column, ""))  # an empty prompt is a prompt
         missing = pc.and_not(pc.fill_null(missing, True), bad)
         for index in pc.indices_nonzero(missing).to_pylist():
             rejects.append((index, f"missing_{name}", f"record has no {name}"))

@@ -16,7 +16,7 @@ READERS: dict[str, type[Reader]] = {}
 
 # Modules whose readers register themselves on import, most specific format first: detection
 # asks each reader in this order whether it understands a file.
-_BUILTIN_MODULES = ("canonical",)
+_BUILTIN_MODULES = ("otel", "litellm", "openai_style", "canonical")
 
 
 def register(reader: type[Reader]) -> type[Reader]:
@@ -31,9 +31,9 @@ def _load_builtins() -> None:
     for module_name in _BUILTIN_MODULES:
         module = importlib.import_module(f"distillguard.ingest.{module_name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Reader) and value is not Reader and hasattr(value, "name"):
-                if value.__module__ == module.__name__:
-                    register(value)
+            defined_here = isinstance(value, type) and value.__module__ == module.__name__
+            if defined_here and issubclass(value, Reader) and hasattr(value, "name"):
+                register(value)
 
 
 _load_builtins()
@@ -51,7 +51,9 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         if path.is_dir():
             found = [p for p in sorted(path.rglob("*")) if p.is_file() and _looks_like_log(p)]
             if not found:
-                raise InputError("folder holds no log files", where=text, hint=f"expected files ending in {', '.join(_SUFFIXES)}")
+                raise InputError(
+                    "folder holds no log files", where=text, hint=f"expected files ending in {', '.join(_SUFFIXES)}"
+                )
             paths.extend(found)
         elif path.is_file():
             paths.append(path)

@@ -134,8 +134,7 @@ def _parse_block(block: list[tuple[int, bytes]]) -> tuple[pa.Table, list[tuple[i
     ids = table.column("exchange_id")
     if ids.null_count or pc.any(pc.equal(ids, "")).as_py():
         filled = [
-            value if value else exchange_id_for(line)
-            for value, (_, line) in zip(ids.to_pylist(), block, strict=True)
+            value if value else exchange_id_for(line) for value, (_, line) in zip(ids.to_pylist(), block, strict=True)
         ]
         table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
     table, rejects = validate_exchanges(table)
@@ -235,10 +234,11 @@ def _read_csv(path: Path, batch_rows: int) -> Iterator[ReadBatch]:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                collector.reject(Quarantined(source, number, "not_utf8", f"bytes are not UTF-8 ({exc.reason})", raw=raw))
+                collector.reject(
+                    Quarantined(source, number, "not_utf8", f"bytes are not UTF-8 ({exc.reason})", raw=raw)
+                )
                 continue
             collector.add_mapped(source, number, raw, [{k: (v if v != "" else None) for k, v in row.items()}])
             if collector.full():
                 yield collector.flush()
     yield collector.flush()
-

@@ -1,0 +1,5 @@
+"""`python -m distillguard` runs the command line."""
+
+from distillguard.cli import main
+
+main()

@@ -1,0 +1,437 @@
+"""The workspace: a folder of day-partitioned Parquet with a DuckDB catalog over it.
+
+Layout::
+
+    WS/workspace.json                  version and creation time
+    WS/catalog.duckdb                  views over the Parquet + the ingest history
+    WS/exchanges/day=YYYY-MM-DD/*.parquet
+    WS/accounts.parquet                latest row per account_id
+    WS/quarantine/<run_id>.parquet     every record that could not be mapped, with its bytes
+    WS/quarantine/raw/*.bin            records too large to keep inline
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from distillguard import __version__
+from distillguard.engines.duckdb import DuckDBEngine, quote_literal
+from distillguard.errors import DistillguardError, WorkspaceError
+from distillguard.ingest import expand_inputs, reader_for
+from distillguard.ingest.base import ReadOptions, quarantine_table
+from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
+
+WORKSPACE_VERSION = 1
+# DuckDB's cap; work beyond it spills to WS/tmp, so logs of any size fit a small machine.
+DEFAULT_MEMORY_LIMIT = "1GB"
+_HISTORY_DDL = """
+CREATE TABLE IF NOT EXISTS ingested_files (
+    run_id VARCHAR, ingested_at TIMESTAMPTZ, path VARCHAR, kind VARCHAR, format VARCHAR,
+    bytes BIGINT, records BIGINT, rows BIGINT, quarantined BIGINT, fingerprint VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    run_id VARCHAR, ingested_at TIMESTAMPTZ, records BIGINT, ingested BIGINT,
+    duplicates BIGINT, quarantined BIGINT, accounts BIGINT, seconds DOUBLE
+);
+"""
+
+
+@dataclass
+class FileSummary:
+    path: str
+    kind: str
+    format: str
+    bytes: int
+    fingerprint: str
+    records: int = 0
+    rows: int = 0
+    quarantined: int = 0
+    # set when the same bytes were ingested before: the file is not read again
+    already_ingested_in: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest did. Every input record is accounted for:
+    ``records == ingested + duplicates + quarantined`` (accounts rows count as ingested)."""
+
+    run_id: str
+    files: list[FileSummary] = field(default_factory=list)
+    records: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    accounts: int = 0
+    seconds: float = 0.0
+    quarantine_file: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Workspace:
+    """A workspace folder. Open with :meth:`open` (existing) or :meth:`create` (new or existing).
+
+    >>> import tempfile
+    >>> ws = Workspace.create(Path(tempfile.mkdtemp()) / "ws")
+    >>> ws.info()["exchanges"]
+    0
+    """
+
+    def __init__(self, root: Path, engine: DuckDBEngine):
+        self.root = root
+        self.engine = engine
+
+    @classmethod
+    def create(cls, root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Workspace:
+        root = Path(root)
+        marker = root / "workspace.json"
+        if root.exists() and any(root.iterdir()) and not marker.exists():
+            raise WorkspaceError(
+                "folder exists and is not a distillguard workspace",
+                where=str(root),
+                hint="choose a new or empty folder",
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        if not marker.exists():
+            marker.write_text(
+                json.dumps({"version": WORKSPACE_VERSION, "created": _now().isoformat(), "distillguard": __version__})
+            )
+        return cls.open(root, memory_limit)
+
+    @classmethod
+    def open(cls, root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Workspace:
+        root = Path(root)
+        marker = root / "workspace.json"
+        if not marker.exists():
+            raise WorkspaceError(
+                "not a distillguard workspace",
+                where=str(root),
+                hint="create one with `distillguard ingest LOGS --workspace DIR`",
+            )
+        version = json.loads(marker.read_text()).get("version")
+        if version != WORKSPACE_VERSION:
+            raise WorkspaceError(f"workspace version {version} is not {WORKSPACE_VERSION}", where=str(root))
+        for folder in ("exchanges", "quarantine", "tmp"):
+            (root / folder).mkdir(exist_ok=True)
+        engine = DuckDBEngine(root / "catalog.duckdb", memory_limit=memory_limit, temp_directory=root / "tmp")
+        engine.execute(_HISTORY_DDL)
+        workspace = cls(root, engine)
+        workspace.refresh_views()
+        return workspace
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- views -------------------------------------------------------------------------
+    def refresh_views(self) -> None:
+        """Point the catalog's views at the Parquet files (paths are absolute, so a moved
+        workspace is fixed by reopening it)."""
+        exchanges = _parquet_or_empty(self.root / "exchanges", EXCHANGE_SCHEMA, hive=True)
+        self.engine.execute(f"CREATE OR REPLACE VIEW exchanges AS {exchanges}")
+        self.engine.execute(
+            f"CREATE OR REPLACE VIEW accounts AS {_parquet_or_empty(self.root / 'accounts.parquet', ACCOUNT_SCHEMA)}"
+        )
+        self.engine.execute(
+            f"CREATE OR REPLACE VIEW quarantine AS {_parquet_or_empty(self.root / 'quarantine', QUARANTINE_SCHEMA)}"
+        )
+
+    # -- ingest ------------------------------------------------------------------------
+    def ingest(
+        self,
+        logs: Iterable[str | Path] = (),
+        accounts: Iterable[str | Path] = (),
+        *,
+        format_name: str | None = None,
+        options: ReadOptions | None = None,
+        on_progress: Callable[[str, int], None] | None = None,
+    ) -> IngestSummary:
+        """Read logs and accounts tables into the workspace; idempotent on ``exchange_id``.
+
+        Records are staged as Parquet while they are read (bounded memory), then merged
+        into the day partitions by one SQL statement that drops ids already present.
+        """
+        started = time.perf_counter()
+        options = options or ReadOptions()
+        options = ReadOptions(**{**asdict(options), "spool_dir": self.root / "quarantine" / "raw"})
+        run_id = options.run_id
+        summary = IngestSummary(run_id=run_id)
+        log_paths = expand_inputs(logs) if logs else []
+        account_paths = expand_inputs(accounts) if accounts else []
+        staging = self.root / "tmp" / f"staging-{run_id}"
+        staging.mkdir(parents=True)
+        quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
+        reasons: Counter[str] = Counter()
+        try:
+            with _QuarantineWriter(quarantine_path, run_id) as quarantine:
+                for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
+                    for path in paths:
+                        reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
+                        fingerprint = file_fingerprint(path)
+                        file_summary = FileSummary(str(path), kind, reader.name, path.stat().st_size, fingerprint)
+                        summary.files.append(file_summary)
+                        file_summary.already_ingested_in = self._ingested_run(fingerprint)
+                        if file_summary.already_ingested_in:
+                            continue
+                        writer: pq.ParquetWriter | None = None
+                        target = staging / f"{kind}-{len(summary.files):05d}.parquet"
+                        try:
+                            for batch in reader.read(path):
+                                file_summary.records += batch.records
+                                file_summary.rows += batch.table.num_rows
+                                file_summary.quarantined += len(batch.quarantined)
+                                reasons.update(item.reason for item in batch.quarantined)
+                                quarantine.write(batch.quarantined)
+                                if batch.table.num_rows:
+                                    if writer is None:
+                                        writer = pq.ParquetWriter(target, batch.table.schema, compression="zstd")
+                                    writer.write_table(batch.table)
+                                if on_progress:
+                                    on_progress(str(path), batch.records)
+                        finally:
+                            if writer is not None:
+                                writer.close()
+                        summary.records += file_summary.records
+                        summary.quarantined += file_summary.quarantined
+            if summary.quarantined:
+                summary.quarantine_file = str(quarantine_path)
+            summary.quarantine_reasons = dict(reasons.most_common())
+            staged_exchanges = sum(f.rows for f in summary.files if f.kind == "exchanges")
+            if staged_exchanges:
+                added = self._merge_exchanges(staging / "exchanges-*.parquet", run_id)
+                summary.ingested += added
+                summary.duplicates = staged_exchanges - added
+            staged_accounts = sum(f.rows for f in summary.files if f.kind == "accounts")
+            if staged_accounts:
+                summary.accounts = self._merge_accounts(staging / "accounts-*.parquet")
+                summary.ingested += staged_accounts
+        except BaseException:
+            # a failed run leaves no trace, so running it again counts every record once
+            quarantine_path.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        self._record(summary)
+        self.refresh_views()
+        return summary
+
+    def _merge_exchanges(self, staged: Path, run_id: str) -> int:
+        """Append staged rows whose exchange_id is new, partitioned by day; return the count.
+
+        Only ids are held in memory (to find repeats); rows stream from the staged Parquet
+        to the day partitions, so memory does not grow with the size of the logs.
+        """
+        staged_sql = (
+            f"read_parquet({quote_literal(str(staged))}, filename = true, file_row_number = true, "
+            "hive_partitioning = false)"
+        )
+        days = [
+            row["day"]
+            for row in self.engine.table(
+                f"SELECT DISTINCT strftime(ts, '%Y-%m-%d') AS day FROM {staged_sql}"
+            ).to_pylist()
+        ]
+        # the first copy of an id repeated within this run wins
+        self.engine.execute(
+            "CREATE OR REPLACE TEMP TABLE repeated AS SELECT exchange_id, "
+            "min(struct_pack(f := filename, r := file_row_number)) AS keep "
+            f"FROM {staged_sql} GROUP BY exchange_id HAVING count(*) > 1"
+        )
+        conditions = ["(repeated.keep IS NULL OR repeated.keep = struct_pack(f := s.filename, r := s.file_row_number))"]
+        existing = self._existing_days(days)
+        if existing:
+            files = ", ".join(quote_literal(str(p)) for p in existing)
+            conditions.append(
+                f"s.exchange_id NOT IN (SELECT exchange_id FROM read_parquet([{files}], hive_partitioning = false))"
+            )
+        columns = ", ".join(f"s.{name}" for name in EXCHANGE_SCHEMA.names)
+        target = quote_literal(str(self.root / "exchanges"))
+        added = self.engine.execute(
+            f"COPY (SELECT {columns}, strftime(s.ts, '%Y-%m-%d') AS day FROM {staged_sql} AS s "
+            f"LEFT JOIN repeated USING (exchange_id) WHERE {' AND '.join(conditions)}) "
+            f"TO {target} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), APPEND, "
+            f"FILENAME_PATTERN 'part-{run_id}-{{uuid}}')"
+        )
+        self.engine.execute("DROP TABLE repeated")
+        return int(added or 0)
+
+    def _existing_days(self, days: list[str]) -> list[Path]:
+        files: list[Path] = []
+        for day in days:
+            files.extend(sorted((self.root / "exchanges" / f"day={day}").glob("*.parquet")))
+        return files
+
+    def _merge_accounts(self, staged: Path) -> int:
+        """The newest row per account wins; return how many accounts the workspace holds."""
+        current = self.root / "accounts.parquet"
+        sources = [f"SELECT *, 1 AS _generation FROM read_parquet({quote_literal(str(staged))})"]
+        if current.exists():
+            sources.append(f"SELECT *, 0 AS _generation FROM read_parquet({quote_literal(str(current))})")
+        columns = ", ".join(ACCOUNT_SCHEMA.names)
+        union = " UNION ALL BY NAME ".join(sources)
+        temporary = current.with_suffix(".parquet.tmp")
+        self.engine.execute(
+            f"COPY (SELECT {columns} FROM ({union}) QUALIFY row_number() OVER "
+            f"(PARTITION BY account_id ORDER BY _generation DESC) = 1 ORDER BY account_id) "
+            f"TO {quote_literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        temporary.replace(current)
+        return int(self.engine.scalar(f"SELECT count(*) FROM read_parquet({quote_literal(str(current))})") or 0)
+
+    def _ingested_run(self, fingerprint: str) -> str | None:
+        rows = self.engine.connection.execute(
+            "SELECT run_id FROM ingested_files WHERE fingerprint = ? LIMIT 1", [fingerprint]
+        ).fetchall()
+        return rows[0][0] if rows else None
+
+    def _record(self, summary: IngestSummary) -> None:
+        now = _now()
+        for item in summary.files:
+            if item.already_ingested_in:
+                continue
+            self.engine.connection.execute(
+                "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    summary.run_id,
+                    now,
+                    item.path,
+                    item.kind,
+                    item.format,
+                    item.bytes,
+                    item.records,
+                    item.rows,
+                    item.quarantined,
+                    item.fingerprint,
+                ],
+            )
+        self.engine.connection.execute(
+            "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                summary.run_id,
+                now,
+                summary.records,
+                summary.ingested,
+                summary.duplicates,
+                summary.quarantined,
+                summary.accounts,
+                summary.seconds,
+            ],
+        )
+
+    # -- info --------------------------------------------------------------------------
+    def info(self) -> dict:
+        """A summary: exchanges, accounts, time range, models, formats, quarantined records."""
+        engine = self.engine
+        overview = engine.table(
+            "SELECT count(*) AS exchanges, count(DISTINCT account_id) AS active_accounts, "
+            "min(ts) AS first, max(ts) AS last FROM exchanges"
+        ).to_pylist()[0]
+        models = engine.table(
+            "SELECT model, count(*) AS exchanges FROM exchanges GROUP BY model ORDER BY exchanges DESC, model"
+        ).to_pylist()
+        formats = engine.table(
+            "SELECT format, kind, count(*) AS files, sum(records)::BIGINT AS records FROM ingested_files "
+            "GROUP BY format, kind ORDER BY records DESC"
+        ).to_pylist()
+        quarantined = engine.table(
+            "SELECT reason, count(*) AS records FROM quarantine GROUP BY reason ORDER BY records DESC, reason"
+        ).to_pylist()
+        runs = engine.scalar("SELECT count(*) FROM ingest_runs")
+        accounts = engine.scalar("SELECT count(*) FROM accounts")
+        return {
+            "workspace": str(self.root),
+            "exchanges": overview["exchanges"],
+            "active_accounts": overview["active_accounts"],
+            "accounts_table": accounts,
+            "first": overview["first"].isoformat() if overview["first"] else None,
+            "last": overview["last"].isoformat() if overview["last"] else None,
+            "models": models,
+            "formats": formats,
+            "quarantined": quarantined,
+            "ingest_runs": runs,
+        }
+
+
+class _QuarantineWriter:
+    """Streams quarantined records to one Parquet file, created only if there are any."""
+
+    def __init__(self, path: Path, run_id: str):
+        self.path = path
+        self.run_id = run_id
+        self.writer: pq.ParquetWriter | None = None
+
+    def write(self, items: list) -> None:
+        if not items:
+            return
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd")
+        self.writer.write_table(quarantine_table(items, self.run_id))
+
+    def __enter__(self) -> _QuarantineWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def file_fingerprint(path: Path) -> str:
+    """A hash of a file's bytes: the same file ingested twice is recognised and skipped."""
+    digest = xxhash.xxh3_128()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _parquet_or_empty(path: Path, schema: pa.Schema, hive: bool = False) -> str:
+    """SQL reading the Parquet at ``path`` or, while there is none, an empty relation."""
+    pattern = path / "**" / "*.parquet" if path.is_dir() else path
+    has_files = any(path.rglob("*.parquet")) if path.is_dir() else path.exists()
+    if has_files:
+        options = ", hive_partitioning = true" if hive else ", hive_partitioning = false"
+        columns = ", ".join(schema.names)
+        return f"SELECT {columns} FROM read_parquet({quote_literal(str(pattern))}{options}, union_by_name = true)"
+    return "SELECT " + ", ".join(f"CAST(NULL AS {_sql_type(f.type)}) AS {f.name}" for f in schema) + " WHERE false"
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    if pa.types.is_list(arrow_type):
+        return "VARCHAR[]"
+    return {
+        pa.string(): "VARCHAR",
+        pa.int16(): "SMALLINT",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.float32(): "FLOAT",
+        pa.bool_(): "BOOLEAN",
+        pa.binary(): "BLOB",
+    }[arrow_type]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = ["DistillguardError", "IngestSummary", "Workspace"]

@@ -1,0 +1,64 @@
+"""Shared test helpers: canonical records and small log files written on the fly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def exchange(index: int, **overrides: object) -> dict:
+    """One realistic canonical exchange; ``overrides`` replace or add fields."""
+    record = {
+        "exchange_id": f"ex-{index:06d}",
+        "ts": f"2026-03-{1 + index % 3:02d}T{index % 24:02d}:{index % 60:02d}:07.250Z",
+        "account_id": f"acct-{index % 7}",
+        "api_key_id": f"key-{index % 11}",
+        "model": "atlas-2" if index % 2 else "atlas-2-reasoning",
+        "client_ip": f"198.51.100.{index % 250}",
+        "asn": 64500 + index % 5,
+        "user_agent": "openai-python/1.82.0",
+        "turn": index % 3,
+        "system": "You are a careful assistant.",
+        "prompt": f"Question {index}: explain the difference between a list and a tuple in Python. ¿Por qué? 为什么？",
+        "context_chars": 120,
+        "n_images": 0,
+        "tools": ["search"] if index % 4 == 0 else [],
+        "temperature": 0.7,
+        "max_tokens": 1024,
+        "n": 1,
+        "stream": bool(index % 2),
+        "reasoning": index % 5 == 0,
+        "logprobs": False,
+        "response": "A list is mutable; a tuple is not. " * 3,
+        "finish_reason": "stop",
+        "input_tokens": 40,
+        "output_tokens": 120,
+        "reasoning_tokens": 0,
+        "status": 200,
+        "latency_ms": 900,
+        "extra": "{}",
+    }
+    record.update(overrides)
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict | bytes | str]) -> Path:
+    with path.open("wb") as stream:
+        for record in records:
+            if isinstance(record, bytes):
+                stream.write(record)
+            elif isinstance(record, str):
+                stream.write(record.encode())
+            else:
+                stream.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+    return path
+
+
+@pytest.fixture
+def sample_records() -> list[dict]:
+    return [exchange(i) for i in range(50)]

@@ -1,0 +1,104 @@
+"""End to end: the CLI run as a user runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from .conftest import REPO, exchange, write_jsonl
+
+
+def distillguard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "distillguard", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_help_and_version() -> None:
+    result = distillguard("--help")
+    assert result.returncode == 0 and "ingest" in result.stdout and "info" in result.stdout
+    assert distillguard("--version").stdout.startswith("distillguard ")
+
+
+def test_ingest_the_shipped_examples_then_info(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    result = distillguard(
+        "ingest",
+        str(REPO / "examples" / "logs"),
+        "--accounts",
+        str(REPO / "examples" / "accounts.csv"),
+        "--workspace",
+        str(workspace),
+        "--json",
+    )
+    assert result.returncode == 3, result.stderr  # the examples hold two bad records on purpose
+    summary = json.loads(result.stdout)
+    assert summary["records"] == summary["ingested"] + summary["duplicates"] + summary["quarantined"]
+    assert summary["quarantine_reasons"] == {"missing_account_id": 1, "invalid_json": 1}
+    info = json.loads(distillguard("info", "--workspace", str(workspace), "--json").stdout)
+    assert info["accounts_table"] == 6
+    assert info["exchanges"] == summary["ingested"] - 6
+    again = distillguard("ingest", str(REPO / "examples" / "logs"), "--workspace", str(workspace), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["ingested"] == 0
+
+
+def test_errors_are_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+    result = distillguard("ingest", str(tmp_path / "nothing.jsonl"), "--workspace", str(tmp_path / "ws"))
+    assert result.returncode == 1
+    assert "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "odd.jsonl").write_text('{"hello": "world"}\n')
+    result = distillguard("ingest", str(tmp_path / "odd.jsonl"), "--workspace", str(tmp_path / "ws"))
+    assert result.returncode == 1 and "--format" in result.stderr
+
+
+@pytest.mark.slow
+def test_ingest_memory_stays_bounded_on_a_large_file(tmp_path: Path) -> None:
+    """Logs larger than the engine's memory cap are ingested within a bound set by the cap."""
+    base = exchange(0)
+    lines = []
+    for index in range(1000):
+        lines.append(json.dumps({**base, "exchange_id": f"e{index}", "prompt": f"{index} " + "lorem ipsum " * 80}))
+    block = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as stream:
+        for copy in range(300):
+            stream.write(block.replace(b'"exchange_id": "e', b'"exchange_id": "c%d-' % copy))
+    size = path.stat().st_size
+    assert size > 280 * 1024 * 1024
+    process = psutil.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distillguard",
+            "ingest",
+            str(path),
+            "-w",
+            str(tmp_path / "ws"),
+            "--quiet",
+            "--memory-limit",
+            "256MB",
+        ]
+    )
+    peak = 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, process.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        with contextlib.suppress(psutil.TimeoutExpired):
+            process.wait(timeout=0.05)
+    assert process.returncode == 0
+    assert peak < 768 * 2**20, f"peak RSS {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
+    info = json.loads(distillguard("info", "-w", str(tmp_path / "ws"), "--json").stdout)
+    assert info["exchanges"] == 300_000
+
+
+def test_a_big_canonical_sample_round_trips_through_the_workspace(tmp_path: Path) -> None:
+    records = [exchange(i) for i in range(2000)]
+    write_jsonl(tmp_path / "logs.jsonl", records)
+    result = distillguard("ingest", str(tmp_path / "logs.jsonl"), "-w", str(tmp_path / "ws"), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["ingested"] == 2000

@@ -1,0 +1,75 @@
+"""The workspace: day partitions, idempotent re-ingest, accounts upsert, info, accounting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from distillguard.errors import WorkspaceError
+from distillguard.workspace import Workspace
+
+from .conftest import exchange, write_jsonl
+
+
+def test_ingest_partitions_by_day_and_accounts_for_every_record(tmp_path: Path) -> None:
+    records: list = [exchange(i) for i in range(30)]
+    records[7] = b"garbage\n"
+    logs = write_jsonl(tmp_path / "logs.jsonl", records)
+    with Workspace.create(tmp_path / "ws") as ws:
+        summary = ws.ingest([logs])
+        assert summary.records == 30 == summary.ingested + summary.duplicates + summary.quarantined
+        assert (summary.ingested, summary.quarantined) == (29, 1)
+        days = sorted(p.name for p in (tmp_path / "ws" / "exchanges").iterdir())
+        assert days == ["day=2026-03-01", "day=2026-03-02", "day=2026-03-03"]
+        quarantine = pq.read_table(summary.quarantine_file).to_pylist()
+        assert quarantine[0]["record"] == 8 and quarantine[0]["raw"] == b"garbage\n"
+        info = ws.info()
+        assert info["exchanges"] == 29
+        assert info["quarantined"] == [{"reason": "invalid_json", "records": 1}]
+        assert info["formats"][0]["format"] == "canonical"
+
+
+def test_reingest_adds_nothing_and_overlapping_files_are_deduplicated(tmp_path: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", [exchange(i) for i in range(20)])
+    overlap = write_jsonl(tmp_path / "b.jsonl", [exchange(i) for i in range(10, 30)] + [exchange(29)])
+    with Workspace.create(tmp_path / "ws") as ws:
+        assert ws.ingest([first]).ingested == 20
+        again = ws.ingest([first])
+        assert again.files[0].already_ingested_in and again.ingested == 0
+        summary = ws.ingest([overlap])
+        assert (summary.records, summary.ingested, summary.duplicates) == (21, 10, 11)
+        assert ws.info()["exchanges"] == 30
+        ids = ws.engine.table("SELECT count(DISTINCT exchange_id) AS n FROM exchanges").column(0)[0].as_py()
+        assert ids == 30
+
+
+def test_accounts_upsert_keeps_the_newest_row(tmp_path: Path) -> None:
+    old = tmp_path / "old.jsonl"
+    old.write_text(
+        json.dumps({"account_id": "a1", "account_type": "individual"})
+        + "\n"
+        + json.dumps({"account_id": "a2", "account_type": "startup"})
+        + "\n"
+    )
+    new = tmp_path / "new.csv"
+    new.write_text("account_id,account_type,verification\na1,enterprise,contract\n")
+    with Workspace.create(tmp_path / "ws") as ws:
+        ws.ingest(accounts=[old])
+        summary = ws.ingest(accounts=[new])
+        assert summary.accounts == 2
+        rows = ws.engine.table("SELECT account_id, account_type FROM accounts ORDER BY account_id").to_pylist()
+        assert rows == [
+            {"account_id": "a1", "account_type": "enterprise"},
+            {"account_id": "a2", "account_type": "startup"},
+        ]
+
+
+def test_open_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
+    (tmp_path / "stuff.txt").write_text("x")
+    with pytest.raises(WorkspaceError, match="not a distillguard workspace"):
+        Workspace.create(tmp_path)
+    with pytest.raises(WorkspaceError):
+        Workspace.open(tmp_path / "missing")
