@@ -37,13 +37,27 @@ def test_ingest_the_shipped_examples_then_info(tmp_path: Path) -> None:
     )
     assert result.returncode == 3, result.stderr  # the examples hold two bad records on purpose
     summary = json.loads(result.stdout)
-    assert summary["records"] == summary["ingested"] + summary["duplicates"] + summary["quarantined"]
+    assert (
+        summary["records"] == summary["items"] == summary["ingested"] + summary["duplicates"] + summary["quarantined"]
+    )
     assert summary["quarantine_reasons"] == {"missing_account_id": 1, "invalid_json": 1}
     info = json.loads(distillguard("info", "--workspace", str(workspace), "--json").stdout)
     assert info["accounts_table"] == 6
     assert info["exchanges"] == summary["ingested"] - 6
     again = distillguard("ingest", str(REPO / "examples" / "logs"), "--workspace", str(workspace), "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["ingested"] == 0
+
+
+def test_every_format_ingests_together_and_every_item_is_accounted_for(tmp_path: Path) -> None:
+    samples = sorted((REPO / "tests" / "data").glob("*.jsonl"))
+    assert {p.stem for p in samples} >= {"openai_style", "litellm", "otel_genai"}
+    result = distillguard("ingest", *map(str, samples), "-w", str(tmp_path / "ws"), "--json")
+    assert result.returncode in (0, 3), result.stderr
+    summary = json.loads(result.stdout)
+    assert {f["format"] for f in summary["files"]} >= {"openai", "litellm", "otel"}
+    assert summary["skipped"] > 0  # OTLP spans that are not model calls
+    total = summary["ingested"] + summary["duplicates"] + summary["quarantined"] + summary["skipped"]
+    assert summary["items"] == total
 
 
 def test_errors_are_one_clear_line_and_exit_1(tmp_path: Path) -> None:

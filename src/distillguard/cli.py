@@ -136,17 +136,20 @@ def ingest(
 
 def _print_ingest(summary) -> None:  # type: ignore[no-untyped-def]
     table = Table(title=f"ingest run {summary.run_id}", title_justify="left")
-    for column in ("file", "format", "records", "rows", "quarantined"):
+    for column in ("file", "format", "records", "rows", "quarantined", "skipped"):
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
     for item in summary.files:
         if item.already_ingested_in:
-            table.add_row(item.path, item.format, "-", "-", f"skipped: ingested in run {item.already_ingested_in}")
+            table.add_row(
+                item.path, item.format, "-", "-", "-", f"whole file: ingested in run {item.already_ingested_in}"
+            )
         else:
-            table.add_row(item.path, item.format, f"{item.records:,}", f"{item.rows:,}", f"{item.quarantined:,}")
+            counts = (item.records, item.rows, item.quarantined, item.skipped)
+            table.add_row(item.path, item.format, *(f"{count:,}" for count in counts))
     console.print(table)
     console.print(
-        f"records {summary.records:,} = ingested {summary.ingested:,} + duplicates {summary.duplicates:,} "
-        f"+ quarantined {summary.quarantined:,}   ({summary.seconds:.1f} s)"
+        f"items {summary.items:,} = ingested {summary.ingested:,} + duplicates {summary.duplicates:,} "
+        f"+ quarantined {summary.quarantined:,} + skipped {summary.skipped:,}   ({summary.seconds:.1f} s)"
     )
     if summary.quarantined:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.quarantine_reasons.items())
@@ -184,6 +187,188 @@ def info(workspace: WorkspaceOption, as_json: JsonOption = False) -> None:
         for row in rows:
             table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
         console.print(table)
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="A built-in scenario name (see --list) or a YAML file.")] = "demo",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for exchanges, accounts, labels.")] = Path(
+        "simulated"
+    ),
+    scale: Annotated[float, typer.Option(help="Multiply every volume by this factor.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same output.")] = 0,
+    output_format: Annotated[str, typer.Option("--format", help="parquet or jsonl.")] = "parquet",
+    list_scenarios: Annotated[bool, typer.Option("--list", help="List the built-in scenarios and exit.")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Simulate API traffic with ground truth: legitimate populations and attack campaigns."""
+    from distillguard.simulate import builtin_scenarios
+    from distillguard.simulate import simulate as run_simulation
+
+    if list_scenarios:
+        for name in builtin_scenarios():
+            console.print(name)
+        return
+    try:
+        with _progress(quiet, f"simulating {scenario}") as progress:
+
+            def advance(rows: int) -> None:
+                if progress is not None:
+                    progress.advance(progress.task_ids[0], rows)
+
+            summary = run_simulation(scenario, out, scale=scale, seed=seed, fmt=output_format, progress=advance)
+    except DistillguardError as error:
+        raise _fail(error) from error
+    if not quiet:
+        console.print(
+            f"wrote {summary.exchanges:,} exchanges from {summary.accounts:,} accounts to {out} "
+            f"(labels in {out / 'labels'})"
+        )
+
+
+@app.command()
+def scan(
+    logs: Annotated[
+        list[str] | None, typer.Argument(help="Log files to scan directly (ingested into a temporary workspace).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Findings folder.")] = Path("findings"),
+    workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace to scan.")] = None,
+    accounts: Annotated[list[str] | None, typer.Option("--accounts", "-a", help="Accounts table.")] = None,
+    settings_file: Annotated[Path | None, typer.Option("--settings", help="Detection settings YAML.")] = None,
+    until: Annotated[str | None, typer.Option(help="Scan only traffic up to this ISO 8601 time.")] = None,
+    memory_limit: Annotated[str, typer.Option(help="Memory cap for the SQL engine.")] = DEFAULT_MEMORY_LIMIT,
+    quiet: QuietOption = False,
+) -> None:
+    """Find distillation campaigns: signals, account profiles, linking, findings and report."""
+    import tempfile
+
+    from distillguard.scan import scan_workspace
+    from distillguard.schema import parse_timestamp
+    from distillguard.settings import load_settings
+    from distillguard.workspace import Workspace
+
+    if (workspace is None) == (not logs):
+        errors.print("error: give either log files or --workspace (not both)")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        settings = load_settings(settings_file)
+        cutoff = parse_timestamp(until) if until else None
+        with tempfile.TemporaryDirectory(prefix="distillguard-scan-") as scratch:
+            root = workspace or Path(scratch) / "workspace"
+            with Workspace.create(root, memory_limit) as ws:
+                if logs:
+                    summary = ws.ingest(logs, accounts or [])
+                    if summary.quarantined and not quiet:
+                        errors.print(f"{summary.quarantined:,} records quarantined in {summary.quarantine_file}")
+                elif accounts:
+                    ws.ingest(accounts=accounts)
+                with _progress(quiet, "scanning") as progress:
+
+                    def stage(name: str) -> None:
+                        if progress is not None:
+                            progress.update(progress.task_ids[0], description=f"scanning: {name}")
+
+                    result = scan_workspace(ws, out, settings=settings, until=cutoff, on_stage=stage)
+    except DistillguardError as error:
+        raise _fail(error) from error
+    if quiet:
+        return
+    console.print(
+        f"scanned {result.exchanges:,} exchanges from {result.accounts:,} accounts: {result.flagged:,} flagged, "
+        f"{result.campaigns:,} campaigns. Findings in {out} (open {out / 'report.html'})"
+    )
+    if result.top_campaigns:
+        table = Table(title="top campaigns", title_justify="left")
+        for column in ("campaign", "risk", "exchanges", "summary"):
+            table.add_column(column, overflow="fold")
+        for row in result.top_campaigns:
+            table.add_row(row["campaign_id"], f"{row['risk']:.2f}", f"{row['exchanges']:,}", row["summary"])
+        console.print(table)
+
+
+@app.command()
+def explain(
+    account: Annotated[str, typer.Argument(help="The account id.")],
+    findings: Annotated[Path, typer.Option("--findings", "-f", help="Findings folder of a scan.")] = Path("findings"),
+) -> None:
+    """Print one account's case: verdict, risk, reasons and campaign."""
+    from distillguard.report import explain_account
+
+    try:
+        console.print(explain_account(findings, account), highlight=False, markup=False, soft_wrap=True)
+    except DistillguardError as error:
+        raise _fail(error) from error
+
+
+@app.command()
+def evaluate(
+    findings: Annotated[Path, typer.Argument(help="Findings folder of a scan.")],
+    labels: Annotated[Path, typer.Option("--labels", "-l", help="The simulator's labels folder.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the metrics as JSON here.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure findings against ground truth: precision, recall, PR-AUC, campaigns, false positives."""
+    import pyarrow.parquet as pq
+
+    from distillguard.evaluate import evaluate as measure
+    from distillguard.evaluate import misses
+
+    try:
+        accounts_table = pq.read_table(findings / "accounts.parquet")
+        labels_table = pq.read_table(labels / "accounts.parquet")
+        metrics = measure(accounts_table, pq.read_table(findings / "campaigns.parquet"), labels_table)
+        metrics["misses"] = misses(accounts_table, labels_table)
+    except (OSError, ValueError) as error:
+        raise _fail(DistillguardError(str(error))) from error
+    target = out or findings / "evaluation.json"
+    target.write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+    if as_json:
+        console.print_json(json.dumps(metrics, default=str))
+        return
+    _print_evaluation(metrics)
+    console.print(f"written to {target}")
+
+
+def _print_evaluation(metrics: dict) -> None:
+    accounts = metrics["accounts"]
+    weighted = metrics["exchange_weighted"]
+    table = Table(title="accounts (verdict distillation)", title_justify="left")
+    for column in ("", "precision", "recall", "F1", "PR-AUC"):
+        table.add_column(column)
+    for name, row in (("accounts", accounts), ("weighted by exchanges", weighted)):
+        table.add_row(name, *(f"{row[key]:.3f}" for key in ("precision", "recall", "f1", "pr_auc")))
+    console.print(table)
+    campaigns = Table(title="campaigns", title_justify="left")
+    for column in ("campaign", "accounts", "recovered", "matched", "purity"):
+        campaigns.add_column(column)
+    for row in metrics["campaigns"]:
+        campaigns.add_row(
+            row["campaign"],
+            str(row["accounts"]),
+            f"{row['recovered']:.3f}",
+            str(row["matched_campaign"]),
+            f"{row['purity']:.3f}",
+        )
+    console.print(campaigns)
+    populations = Table(title="legitimate populations", title_justify="left")
+    for column in ("population", "accounts", "false positives", "FP rate", "suspicious"):
+        populations.add_column(column)
+    for row in metrics["legitimate_populations"]:
+        populations.add_row(
+            row["population"],
+            str(row["accounts"]),
+            str(row["false_positives"]),
+            f"{row['false_positive_rate']:.3%}",
+            str(row["flagged_suspicious"]),
+        )
+    console.print(populations)
+    if metrics["attack_share_buckets"]:
+        buckets = Table(title="partly-attack accounts (hydra)", title_justify="left")
+        for column in ("attack share", "accounts", "recall"):
+            buckets.add_column(column)
+        for row in metrics["attack_share_buckets"]:
+            buckets.add_row(row["attack_share"], str(row["accounts"]), f"{row['recall']:.3f}")
+        console.print(buckets)
 
 
 def main() -> None:

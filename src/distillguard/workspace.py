@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
@@ -38,7 +39,7 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 _HISTORY_DDL = """
 CREATE TABLE IF NOT EXISTS ingested_files (
     run_id VARCHAR, ingested_at TIMESTAMPTZ, path VARCHAR, kind VARCHAR, format VARCHAR,
-    bytes BIGINT, records BIGINT, rows BIGINT, quarantined BIGINT, fingerprint VARCHAR
+    bytes BIGINT, records BIGINT, rows BIGINT, quarantined BIGINT, fingerprint VARCHAR, skipped BIGINT
 );
 CREATE TABLE IF NOT EXISTS ingest_runs (
     run_id VARCHAR, ingested_at TIMESTAMPTZ, records BIGINT, ingested BIGINT,
@@ -57,21 +58,26 @@ class FileSummary:
     records: int = 0
     rows: int = 0
     quarantined: int = 0
+    skipped: int = 0  # items read on purpose that are not exchanges (OTLP spans of HTTP calls)
     # set when the same bytes were ingested before: the file is not read again
     already_ingested_in: str | None = None
 
 
 @dataclass
 class IngestSummary:
-    """What one ingest did. Every input record is accounted for:
-    ``records == ingested + duplicates + quarantined`` (accounts rows count as ingested)."""
+    """What one ingest did. Every item read is accounted for:
+    ``items == ingested + duplicates + quarantined + skipped`` (accounts rows count as ingested).
+    ``records`` counts input records (lines); one OTLP line holds many items (spans), for
+    other formats ``items == records``."""
 
     run_id: str
     files: list[FileSummary] = field(default_factory=list)
     records: int = 0
+    items: int = 0
     ingested: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    skipped: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     accounts: int = 0
     seconds: float = 0.0
@@ -191,37 +197,32 @@ class Workspace:
                         file_summary.already_ingested_in = self._ingested_run(fingerprint)
                         if file_summary.already_ingested_in:
                             continue
-                        writer: pq.ParquetWriter | None = None
-                        target = staging / f"{kind}-{len(summary.files):05d}.parquet"
-                        try:
+                        with _Stager(staging, kind, len(summary.files)) as stager:
                             for batch in reader.read(path):
                                 file_summary.records += batch.records
                                 file_summary.rows += batch.table.num_rows
                                 file_summary.quarantined += len(batch.quarantined)
+                                file_summary.skipped += batch.skipped
                                 reasons.update(item.reason for item in batch.quarantined)
                                 quarantine.write(batch.quarantined)
-                                if batch.table.num_rows:
-                                    if writer is None:
-                                        writer = pq.ParquetWriter(target, batch.table.schema, compression="zstd")
-                                    writer.write_table(batch.table)
+                                stager.write(batch.table)
                                 if on_progress:
                                     on_progress(str(path), batch.records)
-                        finally:
-                            if writer is not None:
-                                writer.close()
                         summary.records += file_summary.records
+                        summary.items += file_summary.rows + file_summary.quarantined + file_summary.skipped
+                        summary.skipped += file_summary.skipped
                         summary.quarantined += file_summary.quarantined
             if summary.quarantined:
                 summary.quarantine_file = str(quarantine_path)
             summary.quarantine_reasons = dict(reasons.most_common())
             staged_exchanges = sum(f.rows for f in summary.files if f.kind == "exchanges")
             if staged_exchanges:
-                added = self._merge_exchanges(staging / "exchanges-*.parquet", run_id)
+                added = self._merge_exchanges(staging / "exchanges", run_id)
                 summary.ingested += added
                 summary.duplicates = staged_exchanges - added
             staged_accounts = sum(f.rows for f in summary.files if f.kind == "accounts")
             if staged_accounts:
-                summary.accounts = self._merge_accounts(staging / "accounts-*.parquet")
+                summary.accounts = self._merge_accounts(staging / "accounts" / "*.parquet")
                 summary.ingested += staged_accounts
         except BaseException:
             # a failed run leaves no trace, so running it again counts every record once
@@ -235,39 +236,48 @@ class Workspace:
         return summary
 
     def _merge_exchanges(self, staged: Path, run_id: str) -> int:
-        """Append staged rows whose exchange_id is new, partitioned by day; return the count.
+        """Add staged rows whose exchange_id is new to the day partitions; return the count.
 
-        Only ids are held in memory (to find repeats); rows stream from the staged Parquet
-        to the day partitions, so memory does not grow with the size of the logs.
+        When no id repeats (within the run or against the days already held), the staged
+        files are moved into place as they are. Otherwise one streaming COPY keeps the first
+        copy of each new id; only ids are held in memory, never rows.
         """
+        days = sorted(folder.name.removeprefix("day=") for folder in staged.iterdir())
+        existing = self._existing_days(days)
         staged_sql = (
-            f"read_parquet({quote_literal(str(staged))}, filename = true, file_row_number = true, "
-            "hive_partitioning = false)"
+            f"read_parquet({quote_literal(str(staged / '*' / '*.parquet'))}, filename = true, "
+            "file_row_number = true, hive_partitioning = false)"
         )
-        days = [
-            row["day"]
-            for row in self.engine.table(
-                f"SELECT DISTINCT strftime(ts, '%Y-%m-%d') AS day FROM {staged_sql}"
-            ).to_pylist()
-        ]
-        # the first copy of an id repeated within this run wins
+        repeats = f"SELECT exchange_id FROM {staged_sql} GROUP BY exchange_id HAVING count(*) > 1"
+        held = "SELECT NULL::VARCHAR AS exchange_id WHERE false"
+        if existing:
+            files = ", ".join(quote_literal(str(p)) for p in existing)
+            held = f"SELECT exchange_id FROM read_parquet([{files}], hive_partitioning = false)"
+        clashes = self.engine.scalar(
+            f"SELECT (SELECT count(*) FROM ({repeats})) + "
+            f"(SELECT count(*) FROM {staged_sql} WHERE exchange_id IN ({held}))"
+        )
+        if not clashes:
+            added = 0
+            for file in sorted(staged.glob("*/*.parquet")):
+                added += pq.ParquetFile(file).metadata.num_rows
+                day_folder = self.root / "exchanges" / file.parent.name
+                day_folder.mkdir(exist_ok=True)
+                file.rename(day_folder / f"part-{run_id}-{file.name}")
+            return added
+        # the first copy of an id repeated within this run wins; ids already held lose
         self.engine.execute(
             "CREATE OR REPLACE TEMP TABLE repeated AS SELECT exchange_id, "
             "min(struct_pack(f := filename, r := file_row_number)) AS keep "
             f"FROM {staged_sql} GROUP BY exchange_id HAVING count(*) > 1"
         )
-        conditions = ["(repeated.keep IS NULL OR repeated.keep = struct_pack(f := s.filename, r := s.file_row_number))"]
-        existing = self._existing_days(days)
-        if existing:
-            files = ", ".join(quote_literal(str(p)) for p in existing)
-            conditions.append(
-                f"s.exchange_id NOT IN (SELECT exchange_id FROM read_parquet([{files}], hive_partitioning = false))"
-            )
         columns = ", ".join(f"s.{name}" for name in EXCHANGE_SCHEMA.names)
         target = quote_literal(str(self.root / "exchanges"))
         added = self.engine.execute(
             f"COPY (SELECT {columns}, strftime(s.ts, '%Y-%m-%d') AS day FROM {staged_sql} AS s "
-            f"LEFT JOIN repeated USING (exchange_id) WHERE {' AND '.join(conditions)}) "
+            "LEFT JOIN repeated USING (exchange_id) "
+            "WHERE (repeated.keep IS NULL OR repeated.keep = struct_pack(f := s.filename, r := s.file_row_number)) "
+            f"AND s.exchange_id NOT IN ({held})) "
             f"TO {target} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), APPEND, "
             f"FILENAME_PATTERN 'part-{run_id}-{{uuid}}')"
         )
@@ -309,7 +319,7 @@ class Workspace:
             if item.already_ingested_in:
                 continue
             self.engine.connection.execute(
-                "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     summary.run_id,
                     now,
@@ -321,6 +331,7 @@ class Workspace:
                     item.rows,
                     item.quarantined,
                     item.fingerprint,
+                    item.skipped,
                 ],
             )
         self.engine.connection.execute(
@@ -369,6 +380,68 @@ class Workspace:
             "quarantined": quarantined,
             "ingest_runs": runs,
         }
+
+
+class _Stager:
+    """Writes one input's rows to the staging folder while it is read: exchanges split by
+    UTC day (``exchanges/day=D/NNNNN.parquet``), accounts as one file.
+
+    Rows are buffered per day up to a total of ``buffer_rows`` so that files whose days are
+    interleaved still get row groups of a useful size, in bounded memory.
+    """
+
+    def __init__(self, staging: Path, kind: str, number: int, buffer_rows: int = 131_072):
+        self.folder = staging / kind
+        self.kind = kind
+        self.schema = EXCHANGE_SCHEMA if kind == "exchanges" else ACCOUNT_SCHEMA
+        self.name = f"{number:05d}.parquet"
+        self.buffer_rows = buffer_rows
+        self.buffers: dict[str, list[pa.Table]] = {}
+        self.buffered = 0
+        self.writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        if self.kind != "exchanges":
+            self._buffer("", table)
+        else:
+            days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
+            if pc.count_distinct(days).as_py() > 1:
+                order = pc.sort_indices(days)
+                table, days = table.take(order), days.take(order)
+            runs = pc.run_end_encode(days).combine_chunks()  # contiguous runs, one per day
+            start = 0
+            for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+                self._buffer(f"day={day}", table.slice(start, end - start))
+                start = end
+        while self.buffered > self.buffer_rows:
+            self._flush(max(self.buffers, key=lambda key: sum(t.num_rows for t in self.buffers[key])))
+
+    def _buffer(self, partition: str, table: pa.Table) -> None:
+        self.buffers.setdefault(partition, []).append(table)
+        self.buffered += table.num_rows
+
+    def _flush(self, partition: str) -> None:
+        tables = self.buffers.pop(partition)
+        self.buffered -= sum(t.num_rows for t in tables)
+        if partition not in self.writers:
+            folder = self.folder / partition
+            folder.mkdir(parents=True, exist_ok=True)
+            self.writers[partition] = pq.ParquetWriter(folder / self.name, self.schema, compression="zstd")
+        self.writers[partition].write_table(pa.concat_tables(tables))
+
+    def __enter__(self) -> _Stager:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if exc_info[0] is None:
+                for partition in list(self.buffers):
+                    self._flush(partition)
+        finally:
+            for writer in self.writers.values():
+                writer.close()
 
 
 class _QuarantineWriter:

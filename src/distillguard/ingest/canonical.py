@@ -15,13 +15,14 @@ import pyarrow.parquet as pq
 from distillguard.errors import RecordError
 from distillguard.ingest.base import (
     PARQUET_MAGIC,
+    Block,
     Quarantined,
     ReadBatch,
     Reader,
     TruncatedInput,
     _BatchCollector,
     exchange_id_for,
-    iter_lines,
+    iter_blocks,
 )
 from distillguard.schema import (
     EXCHANGE_DEFAULTS,
@@ -61,63 +62,58 @@ class CanonicalJsonl(Reader):
     def read(self, path: Path) -> Iterator[ReadBatch]:
         source = str(path)
         collector = _BatchCollector(self.kind, self.options.batch_rows)
-        block: list[tuple[int, bytes]] = []
         try:
-            for number, line, spooled in iter_lines(path, self.options):
-                if line is None:
-                    self._read_block(source, block, collector)
-                    block = []
+            for block in iter_blocks(path, self.options):
+                if block.data is None:
+                    detail = f"record is over {self.options.max_record_bytes} bytes"
                     collector.reject(
-                        Quarantined(
-                            source,
-                            number,
-                            "record_too_large",
-                            f"record is over {self.options.max_record_bytes} bytes",
-                            raw_path=spooled,
-                        )
+                        Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled)
                     )
-                    continue
-                block.append((number, line))
-                if len(block) >= self.options.batch_rows:
+                else:
                     self._read_block(source, block, collector)
-                    block = []
+                if collector.full():
                     yield collector.flush()
         except TruncatedInput as exc:
-            self._read_block(source, block, collector)
-            block = []
             collector.reject(Quarantined(source, collector.last_record + 1, "truncated_file", str(exc)))
-        self._read_block(source, block, collector)
         yield collector.flush()
 
-    def _read_block(self, source: str, block: list[tuple[int, bytes]], collector: _BatchCollector) -> None:
-        if not block:
+    def _read_block(self, source: str, block: Block, collector: _BatchCollector) -> None:
+        data = block.data or b""
+        last_line = block.first_line + block.lines - 1
+        if not data.endswith(b"\n"):
+            # the file's last line lacks its newline: it may be cut, so it is judged on its own
+            cut = data.rfind(b"\n") + 1
+            data, tail = data[:cut], data[cut:]
+            if data:
+                self._read_block(source, Block(block.first_line, block.lines - 1, data), collector)
+            if tail.strip():
+                self._read_line(source, last_line, tail, collector)
             return
         try:
-            table, rejects = _parse_block(block)
+            table, rejects, lines = _parse_block(data)
         except _FastPathMiss:
-            for number, line in block:
-                self._read_line(source, number, line, collector)
+            for offset, line in enumerate(data.split(b"\n")):
+                if line.strip():
+                    self._read_line(source, block.first_line + offset, line + b"\n", collector)
             return
         for index, reason, detail in rejects:
-            number, line = block[index]
-            collector.reject(Quarantined(source, number, reason, detail, raw=line))
-        collector.add_table(table, len(block) - len(rejects), block[-1][0])
+            offset, line = lines[index]
+            collector.reject(Quarantined(source, block.first_line + offset, reason, detail, raw=line))
+        collector.add_table(table, table.num_rows + len(rejects), last_line)
 
 
-def _parse_block(block: list[tuple[int, bytes]]) -> tuple[pa.Table, list[tuple[int, str, str]]]:
-    lines = [line if line.endswith(b"\n") else line + b"\n" for _, line in block]
-    if not block[-1][1].endswith(b"\n"):
-        raise _FastPathMiss  # a cut-off last line must be judged on its own
+def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], list[tuple[int, bytes]]]:
+    """Parse whole lines of canonical JSON with Arrow; return the valid rows, the rejects
+    (row index, reason, detail) and, where rows needed their lines, ``(line offset, line)``
+    per row."""
     try:
         table = pa_json.read_json(
-            io.BytesIO(b"".join(lines)),
-            read_options=pa_json.ReadOptions(use_threads=True, block_size=1 << 24),
+            io.BytesIO(data),
+            read_options=pa_json.ReadOptions(use_threads=True, block_size=1 << 20),  # blocks parse in parallel
             parse_options=pa_json.ParseOptions(explicit_schema=_PARSE_SCHEMA, unexpected_field_behavior="error"),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise _FastPathMiss from exc
-    if table.num_rows != len(block):
-        raise _FastPathMiss
     for name in _TEXT_COLUMNS:
         longest = pc.max(pc.utf8_length(table.column(name))).as_py()
         if longest is not None and longest > MAX_TEXT_CHARS:
@@ -132,13 +128,22 @@ def _parse_block(block: list[tuple[int, bytes]]) -> tuple[pa.Table, list[tuple[i
         columns.append(column)
     table = pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
     ids = table.column("exchange_id")
-    if ids.null_count or pc.any(pc.equal(ids, "")).as_py():
+    lines: list[tuple[int, bytes]] = []
+    needs_lines = ids.null_count or pc.any(pc.equal(ids, "")).as_py()
+    table, rejects = validate_exchanges(table)
+    if needs_lines or rejects:
+        lines = [(offset, line + b"\n") for offset, line in enumerate(data.split(b"\n")) if line.strip()]
+        if len(lines) != table.num_rows + len(rejects):
+            raise _FastPathMiss
+    if needs_lines:
+        rejected = {index for index, _, _ in rejects}
+        kept = [line for index, line in enumerate(lines) if index not in rejected]
         filled = [
-            value if value else exchange_id_for(line) for value, (_, line) in zip(ids.to_pylist(), block, strict=True)
+            value if value else exchange_id_for(line)
+            for value, (_, line) in zip(table.column("exchange_id").to_pylist(), kept, strict=True)
         ]
         table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
-    table, rejects = validate_exchanges(table)
-    return table.cast(EXCHANGE_SCHEMA), rejects
+    return table.cast(EXCHANGE_SCHEMA), rejects, lines
 
 
 class ParquetExchanges(Reader):
