@@ -75,24 +75,25 @@ def write_canonical(path: Path, count: int) -> None:
 
 
 def write_format(path: Path, name: str, count: int) -> None:
+    """``count`` exchanges in format ``name`` (an OTLP line holds several spans)."""
     from distillguard.ingest import render
 
     rng = random.Random(11)
-    renderer = render.RENDERERS[name]
+    exchanges = (canonical_exchange(index, rng) for index in range(count))
     with path.open("wb") as stream:
-        for index in range(count):
-            stream.write(renderer(canonical_exchange(index, rng)) + b"\n")
+        for line in render.render_lines(exchanges, name):
+            stream.write(line + b"\n")
 
 
-def measure(path: Path, workspace: Path, records: int, format_name: str) -> dict:
+def measure(path: Path, workspace: Path, exchanges: int, format_name: str) -> dict:
     command = [sys.executable, "-m", "distillguard", "ingest", str(path), "-w", str(workspace), "--quiet", "--json"]
     result = run_measured(command)
     summary = json.loads(result.pop("stdout"))
-    assert summary["records"] == records, summary
+    assert summary["ingested"] == exchanges, summary
     megabytes = path.stat().st_size / 2**20
     return {
         "format": format_name,
-        "records": records,
+        "records": summary["records"],
         "ingested": summary["ingested"],
         "quarantined": summary["quarantined"],
         "input_mib": round(megabytes, 1),
@@ -118,7 +119,7 @@ def main() -> None:
     print(runs[-1], flush=True)
     from distillguard.ingest import render
 
-    for name in render.RENDERERS:
+    for name in render.FORMATS:
         path = folder / f"{name}.jsonl"
         write_format(path, name, args.others)
         runs.append(measure(path, folder / f"ws-{name}", args.others, name))

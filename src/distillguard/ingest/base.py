@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import operator
+import os
 import uuid
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -26,6 +29,9 @@ from distillguard.schema import (
     validate_exchanges,
 )
 
+# Files at least this large are mapped by a process pool; below it, starting workers costs more.
+PARALLEL_MIN_BYTES = 32 << 20
+MAX_WORKERS = 4
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 PARQUET_MAGIC = b"PAR1"
@@ -286,6 +292,8 @@ class Reader:
     name: ClassVar[str]
     kind: ClassVar[str] = "exchanges"
     description: ClassVar[str] = ""
+    # whether large files are mapped by worker processes (readers that map in Python)
+    parallel: ClassVar[bool] = True
 
     def __init__(self, options: ReadOptions | None = None):
         self.options = options or ReadOptions()
@@ -303,27 +311,52 @@ class Reader:
         raise NotImplementedError
 
     def read(self, path: Path) -> Iterator[ReadBatch]:
+        """Read a file block by block; one ReadBatch per block of about 8 MB.
+
+        Large files are mapped by a pool of worker processes (one per core), block order
+        kept, when the reader maps records in Python (``parallel``).
+        """
         source = str(path)
-        collector = _BatchCollector(self.kind, self.options.batch_rows)
+        next_line = 1
+        blocks = iter_blocks(path, self.options)
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        use_pool = self.parallel and workers > 1 and path.stat().st_size >= PARALLEL_MIN_BYTES
         try:
-            for number, line, spooled in iter_lines(path, self.options):
-                if line is None:
-                    collector.reject(
-                        Quarantined(
-                            source,
-                            number,
-                            "record_too_large",
-                            f"record is over {self.options.max_record_bytes} bytes",
-                            raw_path=spooled,
-                        )
-                    )
-                else:
-                    self._read_line(source, number, line, collector)
-                if collector.full():
-                    yield collector.flush()
+            if not use_pool:
+                for block in blocks:
+                    next_line = block.first_line + block.lines
+                    yield self.read_block(source, block)
+                return
+            context = multiprocessing.get_context("spawn")  # no fork of a process holding engine threads
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                pending: deque[Future[ReadBatch]] = deque()
+                try:
+                    for block in blocks:
+                        next_line = block.first_line + block.lines
+                        pending.append(pool.submit(self.read_block, source, block))
+                        if len(pending) > 2 * workers:
+                            yield pending.popleft().result()
+                finally:
+                    while pending:
+                        yield pending.popleft().result()
         except TruncatedInput as exc:
-            collector.reject(Quarantined(source, collector.last_record + 1, "truncated_file", str(exc)))
-        yield collector.flush()
+            cut = Quarantined(source, next_line, "truncated_file", str(exc))
+            schema = EXCHANGE_SCHEMA if self.kind == "exchanges" else ACCOUNT_SCHEMA
+            yield ReadBatch(schema.empty_table(), [cut], 1)
+
+    def read_block(self, source: str, block: Block) -> ReadBatch:
+        """Map one block of whole lines (or one spooled over-long record) to a ReadBatch."""
+        collector = _BatchCollector(self.kind, self.options.batch_rows)
+        if block.data is None:
+            detail = f"record is over {self.options.max_record_bytes} bytes"
+            collector.reject(Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled))
+            return collector.flush()
+        lines = block.data.split(b"\n")
+        last = len(lines) - 1
+        for offset, line in enumerate(lines):
+            if line.strip():
+                self._read_line(source, block.first_line + offset, line if offset == last else line + b"\n", collector)
+        return collector.flush()
 
     def _read_line(self, source: str, number: int, line: bytes, collector: _BatchCollector) -> None:
         try:

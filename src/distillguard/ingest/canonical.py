@@ -19,10 +19,8 @@ from distillguard.ingest.base import (
     Quarantined,
     ReadBatch,
     Reader,
-    TruncatedInput,
     _BatchCollector,
     exchange_id_for,
-    iter_blocks,
 )
 from distillguard.schema import (
     EXCHANGE_DEFAULTS,
@@ -59,23 +57,14 @@ class CanonicalJsonl(Reader):
             raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object")
         return [record]
 
-    def read(self, path: Path) -> Iterator[ReadBatch]:
-        source = str(path)
+    parallel = False  # Arrow's JSON reader already uses every core
+
+    def read_block(self, source: str, block: Block) -> ReadBatch:
+        if block.data is None:
+            return super().read_block(source, block)
         collector = _BatchCollector(self.kind, self.options.batch_rows)
-        try:
-            for block in iter_blocks(path, self.options):
-                if block.data is None:
-                    detail = f"record is over {self.options.max_record_bytes} bytes"
-                    collector.reject(
-                        Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled)
-                    )
-                else:
-                    self._read_block(source, block, collector)
-                if collector.full():
-                    yield collector.flush()
-        except TruncatedInput as exc:
-            collector.reject(Quarantined(source, collector.last_record + 1, "truncated_file", str(exc)))
-        yield collector.flush()
+        self._read_block(source, block, collector)
+        return collector.flush()
 
     def _read_block(self, source: str, block: Block, collector: _BatchCollector) -> None:
         data = block.data or b""
