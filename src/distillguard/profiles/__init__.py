@@ -1,0 +1,239 @@
+"""Per-account behavioural fingerprints: SQL that aggregates exchanges and their signals.
+
+The core only *describes* the work: :func:`profile_queries` returns SQL over two relations,
+``exchanges`` (canonical columns) and ``signals`` (request signals by exchange_id), and
+:func:`finish_profiles` turns the few small histograms that SQL cannot summarise portably
+(hour of day, capability) into features with numpy. Engines execute the SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One account feature: its column name, how SQL computes it, and what it means."""
+
+    name: str
+    sql: str
+    description: str
+
+
+def _share(condition: str) -> str:
+    return f"avg(CASE WHEN {condition} THEN 1.0 ELSE 0.0 END)"
+
+
+# Aggregates over the account's exchanges joined with their signals (relation `joined`).
+BASE_FEATURES: tuple[Feature, ...] = (
+    Feature("exchanges", "count(*)", "exchanges in the window"),
+    Feature("first_seen", "min(ts)", "first exchange"),
+    Feature("last_seen", "max(ts)", "last exchange"),
+    Feature("active_days", "count(DISTINCT CAST(ts AS DATE))", "UTC days with any exchange"),
+    Feature("models", "count(DISTINCT model)", "distinct models used"),
+    Feature(
+        "output_input_ratio",
+        "CAST(sum(output_tokens + reasoning_tokens) AS DOUBLE) / greatest(sum(input_tokens), 1)",
+        "output (incl. reasoning) tokens per input token: harvesting buys outputs",
+    ),
+    Feature(
+        "max_tokens_saturation",
+        _share("max_tokens > 0 AND output_tokens + reasoning_tokens >= 0.9 * max_tokens"),
+        "share of answers that filled at least 90% of max_tokens",
+    ),
+    Feature("single_turn_share", _share("turn = 0"), "share of exchanges that open a conversation"),
+    Feature("multi_sample_share", _share("n > 1"), "share of requests asking for several samples (n > 1)"),
+    Feature("distinct_temperatures", "count(DISTINCT temperature)", "distinct temperatures: sweeps for diverse data"),
+    Feature("reasoning_share", _share("reasoning"), "share of requests that asked for reasoning / thinking"),
+    Feature("tools_share", _share("tool_count > 0"), "share of requests carrying tool definitions"),
+    Feature("images_share", _share("n_images > 0"), "share of requests carrying images"),
+    Feature("error_share", _share("status >= 400"), "share of failed requests (429s from pushing limits)"),
+    Feature("mean_prompt_chars", "avg(prompt_chars)", "mean prompt length"),
+    Feature("distinct_ips", "count(DISTINCT client_ip)", "distinct client addresses"),
+    Feature("distinct_user_agents", "count(DISTINCT user_agent)", "distinct client fingerprints"),
+    Feature("distinct_end_users", "count(DISTINCT end_user_id)", "distinct end users (resellers, proxies)"),
+)
+
+# Gaps between an account's consecutive exchanges (relation `gaps`).
+TIMING_FEATURES: tuple[Feature, ...] = (
+    Feature("gap_mean_s", "avg(gap_s)", "mean seconds between consecutive exchanges"),
+    Feature(
+        "gap_cv",
+        "stddev_pop(gap_s) / greatest(avg(gap_s), 0.001)",
+        "coefficient of variation of gaps: ~1 for random arrivals, <<1 for metronomic bots",
+    ),
+    Feature("burst_share", _share("gap_s < 2"), "share of exchanges less than 2 s after the previous one"),
+)
+
+# Features derived in numpy from histograms (see finish_profiles).
+DERIVED_FEATURES: tuple[Feature, ...] = (
+    Feature("hour_entropy", "", "entropy of the hour-of-day histogram, 0 (one hour) .. 1 (all hours alike)"),
+    Feature("sleep_hours", "", "longest daily run of hours with under 2% of the account's activity"),
+    Feature("capability_entropy", "", "entropy over capability areas, 0 = one area only"),
+    Feature("top_capability", "", "the capability area with most exchanges"),
+    Feature("top_capability_share", "", "share of exchanges in the top capability area"),
+    Feature("top_template_share", "", "share of conversations opened with the account's most used template"),
+    Feature("templates_per_1k", "", "distinct templates per 1000 conversations opened"),
+)
+
+# From the accounts table (relation `accounts`), when there is one.
+ACCOUNT_FEATURES: tuple[Feature, ...] = (
+    Feature("account_type", "any_value(a.account_type)", "sign-up pathway: individual, startup, education, ..."),
+    Feature("verification", "any_value(a.verification)", "strongest verification: none, email, card, id, contract"),
+    Feature(
+        "account_age_days",
+        "date_diff('day', any_value(a.created_at), min(j.ts))",
+        "days between sign-up and the first exchange in the window",
+    ),
+    Feature(
+        "weak_verification",
+        "max(CASE WHEN a.verification IN ('none', 'email') THEN 1.0 ELSE 0.0 END)",
+        "1 when the account was verified by e-mail at most (the pathways campaigns abuse)",
+    ),
+)
+
+
+def signal_rate_features(signal_names: list[str], threshold: float) -> tuple[Feature, ...]:
+    """``<signal>_rate``: share of the account's exchanges where a 0..1 signal is on."""
+    return tuple(
+        Feature(f"{name}_rate", _share(f"{name} >= {threshold}"), f"share of exchanges where {name} is on")
+        for name in signal_names
+    )
+
+
+def joined_sql(signal_columns: list[str], until: str | None = None) -> str:
+    """Exchanges with their signals; ``until`` (an ISO timestamp) limits the window."""
+    extra = ", ".join(f"s.{name}" for name in signal_columns)
+    where = f"WHERE e.ts <= CAST('{until}' AS TIMESTAMP WITH TIME ZONE)" if until else ""
+    return (
+        "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.turn, e.n, e.temperature, e.reasoning, "
+        "e.max_tokens, e.output_tokens, e.input_tokens, e.reasoning_tokens, e.status, e.n_images, "
+        "e.client_ip, e.asn, e.user_agent, e.end_user_id, e.api_key_id, e.conversation_id, "
+        "len(e.tools) AS tool_count, "
+        f"{extra} FROM exchanges e JOIN signals s ON e.exchange_id = s.exchange_id {where}"
+    )
+
+
+def profile_queries(rate_signals: list[str], threshold: float) -> dict[str, str]:
+    """SQL over relation ``joined``: the base profile and the histograms numpy finishes."""
+    rates = signal_rate_features(rate_signals, threshold)
+    base = ", ".join(f"{f.sql} AS {f.name}" for f in (*BASE_FEATURES, *rates))
+    timing = ", ".join(f"{f.sql} AS {f.name}" for f in TIMING_FEATURES)
+    return {
+        "base": f"SELECT account_id, {base} FROM joined GROUP BY account_id",
+        "timing": (
+            f"SELECT account_id, {timing} FROM (SELECT account_id, "
+            "epoch(ts) - epoch(lag(ts) OVER (PARTITION BY account_id ORDER BY ts)) AS gap_s FROM joined) "
+            "WHERE gap_s IS NOT NULL GROUP BY account_id"
+        ),
+        "hours": "SELECT account_id, hour(ts) AS hour, count(*) AS n FROM joined GROUP BY account_id, hour(ts)",
+        "capabilities": "SELECT account_id, capability, count(*) AS n FROM joined GROUP BY account_id, capability",
+        # A template is what opens a conversation: later turns carry tool results and follow-ups
+        # ("Command output: ...", "Why?") that every agent and every chat shares. `n` counts the
+        # conversations a template opened, `exchanges` every exchange of those conversations.
+        "templates": (
+            "WITH conversations AS (SELECT account_id, conversation_id, count(*) AS size FROM joined "
+            "WHERE conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
+            "SELECT j.account_id, j.template_key, count(*) AS n, sum(coalesce(c.size, 1)) AS exchanges "
+            "FROM joined j LEFT JOIN conversations c "
+            "ON c.account_id = j.account_id AND c.conversation_id = j.conversation_id "
+            "WHERE j.turn = 0 GROUP BY j.account_id, j.template_key"
+        ),
+        "metadata": (
+            "SELECT j.account_id, "
+            + ", ".join(f"{f.sql} AS {f.name}" for f in ACCOUNT_FEATURES)
+            + " FROM joined j JOIN accounts a ON a.account_id = j.account_id GROUP BY j.account_id"
+        ),
+    }
+
+
+def _normalised_entropy(counts: np.ndarray) -> np.ndarray:
+    """Row-wise entropy of count rows, scaled to 0..1 by the log of the number of columns."""
+    totals = counts.sum(axis=1, keepdims=True)
+    probabilities = np.divide(counts, totals, out=np.zeros_like(counts, dtype=float), where=totals > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(probabilities > 0, -probabilities * np.log(probabilities), 0.0)
+    return terms.sum(axis=1) / np.log(counts.shape[1]) if counts.shape[1] > 1 else np.zeros(len(counts))
+
+
+def _longest_quiet_run(hours: np.ndarray, quiet_share: float = 0.02) -> np.ndarray:
+    """Longest circular run of hours whose share of activity is under ``quiet_share``."""
+    totals = hours.sum(axis=1, keepdims=True)
+    quiet = (hours < quiet_share * np.maximum(totals, 1)).astype(np.int8)
+    doubled = np.concatenate([quiet, quiet], axis=1)  # circular: 23h runs into 0h
+    best = np.zeros(len(hours), dtype=np.int16)
+    run = np.zeros(len(hours), dtype=np.int16)
+    for column in range(doubled.shape[1]):
+        run = np.where(doubled[:, column] == 1, run + 1, 0)
+        best = np.maximum(best, run)
+    return np.minimum(best, 24)
+
+
+def _pivot(table: pa.Table, key: str, accounts: pa.Array, categories: list) -> np.ndarray:
+    """Counts as a dense matrix: one row per account (in ``accounts`` order), one column per category."""
+    matrix = np.zeros((len(accounts), len(categories)), dtype=np.float64)
+    if table.num_rows == 0:
+        return matrix
+    rows = pc.index_in(table.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
+    columns = pc.index_in(table.column(key), value_set=pa.array(categories)).to_numpy(zero_copy_only=False)
+    counts = table.column("n").to_numpy()
+    valid = ~(np.isnan(rows.astype(float)) | np.isnan(columns.astype(float)))
+    np.add.at(matrix, (rows[valid].astype(int), columns[valid].astype(int)), counts[valid])
+    return matrix
+
+
+def finish_profiles(
+    base: pa.Table,
+    timing: pa.Table,
+    hours: pa.Table,
+    capabilities: pa.Table,
+    templates: pa.Table,
+    metadata: pa.Table,
+) -> pa.Table:
+    """Join the SQL results and add the histogram features; one row per account."""
+    accounts = base.column("account_id")
+    hour_matrix = _pivot(hours, "hour", accounts, list(range(24)))
+    capability_names = sorted(c for c in pc.unique(capabilities.column("capability")).to_pylist() if c is not None)
+    capability_matrix = _pivot(capabilities, "capability", accounts, capability_names)
+    capability_totals = np.maximum(capability_matrix.sum(axis=1), 1)
+    top = capability_matrix.argmax(axis=1) if capability_names else np.zeros(len(accounts), dtype=int)
+    top_template = _top_template_share(templates, accounts)
+    result = base
+    derived = {
+        "hour_entropy": _normalised_entropy(hour_matrix),
+        "sleep_hours": _longest_quiet_run(hour_matrix),
+        "capability_entropy": _normalised_entropy(capability_matrix),
+        "top_capability": pa.array([capability_names[i] for i in top] if capability_names else [None] * len(top)),
+        "top_capability_share": capability_matrix.max(axis=1, initial=0) / capability_totals,
+        "top_template_share": top_template["share"],
+        "templates_per_1k": top_template["distinct"] / np.maximum(top_template["total"], 1) * 1000,
+    }
+    for name, values in derived.items():
+        result = result.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
+    for table, features in ((timing, TIMING_FEATURES), (metadata, ACCOUNT_FEATURES)):
+        positions = pc.index_in(accounts, value_set=table.column("account_id"))
+        for feature in features:
+            result = result.append_column(feature.name, pc.take(table.column(feature.name), positions))
+    return result
+
+
+def _top_template_share(templates: pa.Table, accounts: pa.Array) -> dict[str, np.ndarray]:
+    if templates.num_rows == 0:
+        return {"share": np.zeros(len(accounts)), "distinct": np.zeros(len(accounts)), "total": np.zeros(len(accounts))}
+    grouped = templates.group_by("account_id").aggregate([("n", "max"), ("n", "sum"), ("n", "count")])
+    positions = pc.index_in(accounts, value_set=grouped.column("account_id"))
+    top = pc.take(grouped.column("n_max"), positions).to_numpy(zero_copy_only=False).astype(float)
+    total = pc.take(grouped.column("n_sum"), positions).to_numpy(zero_copy_only=False).astype(float)
+    distinct = pc.take(grouped.column("n_count"), positions).to_numpy(zero_copy_only=False).astype(float)
+    return {
+        "share": np.nan_to_num(top / np.maximum(total, 1)),
+        "distinct": np.nan_to_num(distinct),
+        "total": np.nan_to_num(total),
+    }
+
+
+FEATURE_NAMES = [f.name for f in (*BASE_FEATURES, *TIMING_FEATURES, *DERIVED_FEATURES, *ACCOUNT_FEATURES)]

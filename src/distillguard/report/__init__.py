@@ -1,0 +1,247 @@
+"""The analyst's report (one self-contained HTML page) and `explain` for one account."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from distillguard.errors import DistillguardError
+
+PROMPT_PREVIEW_CHARS = 280
+_PALETTE = ("#c0392b", "#2471a3", "#d68910", "#7d3c98", "#138d75", "#a04000", "#2e4053", "#b03a2e")
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _timeline_svg(series: dict[str, list[tuple[datetime, int]]], width: int = 900, height: int = 220) -> str:
+    """Exchanges per hour for each campaign as lines on one time axis, as inline SVG."""
+    points = [point for values in series.values() for point in values]
+    if not points:
+        return "<p class='muted'>No campaign traffic to chart.</p>"
+    start = min(t for t, _ in points).timestamp()
+    end = max(t for t, _ in points).timestamp()
+    span = max(end - start, 3600.0)
+    peak = max(n for _, n in points) or 1
+    left, bottom, top = 50, height - 30, 10
+    right = width - 10
+    parts = [f"<svg viewBox='0 0 {width} {height}' role='img' aria-label='exchanges per hour by campaign'>"]
+    for fraction in (0, 0.5, 1):
+        y = bottom - fraction * (bottom - top)
+        parts.append(f"<line x1='{left}' x2='{right}' y1='{y:.1f}' y2='{y:.1f}' class='grid'/>")
+        parts.append(
+            f"<text x='{left - 6}' y='{y + 4:.1f}' class='axis' text-anchor='end'>{int(peak * fraction):,}</text>"
+        )
+    for fraction in (0, 0.25, 0.5, 0.75, 1):
+        x = left + fraction * (right - left)
+        label = datetime.fromtimestamp(start + fraction * span).strftime("%m-%d %H:%M")
+        parts.append(f"<text x='{x:.1f}' y='{height - 10}' class='axis' text-anchor='middle'>{label}</text>")
+    for index, (name, values) in enumerate(series.items()):
+        coordinates = " ".join(
+            f"{left + (t.timestamp() - start) / span * (right - left):.1f},{bottom - n / peak * (bottom - top):.1f}"
+            for t, n in sorted(values)
+        )
+        colour = _PALETTE[index % len(_PALETTE)]
+        parts.append(
+            f"<polyline points='{coordinates}' fill='none' stroke='{colour}' stroke-width='1.5'>"
+            f"<title>{_e(name)}</title></polyline>"
+        )
+    parts.append("</svg>")
+    legend = " ".join(
+        f"<span class='key'><i style='background:{_PALETTE[i % len(_PALETTE)]}'></i>{_e(name)}</span>"
+        for i, name in enumerate(series)
+    )
+    return "".join(parts) + f"<div class='legend'>{legend}</div>"
+
+
+def write_report(findings: Path, engine, top_campaigns: int = 8, top_accounts: int = 60) -> Path:  # type: ignore[no-untyped-def]
+    """Write ``report.html`` from a findings folder; ``engine`` has the scan's relations
+    (``exchanges``, ``members``) for example prompts and the timeline."""
+    accounts = pq.read_table(findings / "accounts.parquet")
+    campaigns = pq.read_table(findings / "campaigns.parquet").to_pylist()
+    run = json.loads((findings / "run.json").read_text()) if (findings / "run.json").exists() else {}
+    examples: dict[str, dict] = {}
+    wanted = [i for c in campaigns[:top_campaigns] for i in c["example_exchange_ids"][:3]]
+    if wanted:
+        engine.register("wanted_examples", pa.table({"exchange_id": wanted}))
+        for row in engine.table(
+            "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.system, e.prompt FROM exchanges e "
+            "JOIN wanted_examples w USING (exchange_id)"
+        ).to_pylist():
+            examples[row["exchange_id"]] = row
+    series: dict[str, list[tuple[datetime, int]]] = {}
+    if campaigns:
+        rows = engine.table(
+            "SELECT m.campaign, date_trunc('hour', j.ts) AS hour, count(*) AS n FROM joined j "
+            "JOIN members m USING (account_id) GROUP BY ALL ORDER BY hour"
+        ).to_pylist()
+        names = {index: c["campaign_id"] for index, c in enumerate(sorted(campaigns, key=lambda c: c["campaign_id"]))}
+        for row in rows:
+            name = names.get(row["campaign"])
+            if name in {c["campaign_id"] for c in campaigns[:top_campaigns]}:
+                series.setdefault(name, []).append((row["hour"], row["n"]))
+    flagged = accounts.filter(pc.not_equal(accounts.column("verdict"), "benign"))
+    body = [
+        "<header><h1>distillguard findings</h1>",
+        f"<p class='muted'>scanned {run.get('scanned_at', '')[:19]} · distillguard {_e(run.get('distillguard'))} · "
+        f"{run.get('input', {}).get('exchanges_scanned', 0):,} exchanges · {accounts.num_rows:,} accounts · "
+        f"{run.get('input', {}).get('quarantined', 0):,} records in quarantine</p></header>",
+        "<section class='cards'>",
+        _card("campaigns", len(campaigns)),
+        _card(
+            "accounts flagged distillation",
+            int(sum(v == "distillation" for v in accounts.column("verdict").to_pylist())),
+        ),
+        _card("accounts suspicious", int(sum(v == "suspicious" for v in accounts.column("verdict").to_pylist()))),
+        _card("exchanges in campaigns", sum(c["exchanges"] for c in campaigns)),
+        "</section>",
+        "<section><h2>Campaign traffic over time</h2>",
+        _timeline_svg(series),
+        "</section>",
+        "<section><h2>Campaigns, by risk</h2>",
+    ]
+    if not campaigns:
+        body.append("<p>No campaign was found. Accounts flagged on their own are listed below.</p>")
+    for campaign in campaigns[:top_campaigns]:
+        body.append(_campaign_section(campaign, examples, accounts))
+    if len(campaigns) > top_campaigns:
+        body.append(
+            f"<p class='muted'>{len(campaigns) - top_campaigns} smaller campaigns are in campaigns.parquet.</p>"
+        )
+    body.append("</section><section><h2>Flagged accounts</h2>")
+    body.append(_accounts_table(flagged.slice(0, top_accounts).to_pylist()))
+    if flagged.num_rows > top_accounts:
+        body.append(
+            f"<p class='muted'>{flagged.num_rows - top_accounts:,} more in accounts.parquet; "
+            "<code>distillguard explain ACCOUNT</code> prints any account's case.</p>"
+        )
+    body.append("</section>")
+    page = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>distillguard findings</title>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{_CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>"
+    )
+    path = findings / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _card(label: str, value: int) -> str:
+    return f"<div class='card'><b>{value:,}</b><span>{_e(label)}</span></div>"
+
+
+def _campaign_section(campaign: dict, examples: dict[str, dict], accounts) -> str:  # type: ignore[no-untyped-def]
+    risk = campaign["risk"]
+    focus = "".join(
+        f"<li><span class='bar' style='width:{item['share'] * 100:.0f}%'></span>{_e(item['capability'])} "
+        f"{item['share']:.0%}</li>"
+        for item in campaign["capabilities"]
+    )
+    indicators = "".join(
+        f"<tr><td>{_e(item['kind'])}</td><td><code>{_e(item['value'][:90])}</code></td><td>{item['accounts']:,}</td></tr>"
+        for item in campaign["indicators"]
+    )
+    shown = []
+    for exchange_id in campaign["example_exchange_ids"][:3]:
+        example = examples.get(exchange_id)
+        if not example:
+            continue
+        system = f"<div class='system'>system: {_e((example['system'] or '')[:160])}</div>" if example["system"] else ""
+        prompt = example["prompt"] or ""
+        cut = "…" if len(prompt) > PROMPT_PREVIEW_CHARS else ""
+        shown.append(
+            f"<blockquote><div class='muted'>{_e(example['account_id'])} · {_e(example['model'])} · "
+            f"{_when(example['ts'])}</div>{system}<div>{_e(prompt[:PROMPT_PREVIEW_CHARS])}{cut}</div></blockquote>"
+        )
+    members = campaign["accounts"]
+    listed = ", ".join(f"<code>{_e(a)}</code>" for a in members[:30])
+    more = f" and {len(members) - 30:,} more" if len(members) > 30 else ""
+    return (
+        f"<article class='campaign'><h3><span class='risk' style='--r:{risk}'>{risk:.2f}</span> "
+        f"{_e(campaign['campaign_id'])}</h3><p>{_e(campaign['summary'])}</p>"
+        f"<p class='muted'>{_when(campaign['first_seen'])} → {_when(campaign['last_seen'])}</p>"
+        f"<div class='cols'><div><h4>Capability focus</h4><ul class='focus'>{focus}</ul></div>"
+        f"<div><h4>Shared indicators</h4><table><tr><th>kind</th><th>value</th><th>accounts</th></tr>{indicators}"
+        f"</table></div></div><h4>Example prompts</h4>{''.join(shown) or '<p class=muted>none</p>'}"
+        f"<details><summary>{len(members):,} member accounts</summary><p>{listed}{more}</p></details></article>"
+    )
+
+
+def _accounts_table(rows: list[dict]) -> str:
+    if not rows:
+        return "<p>No account was flagged.</p>"
+    lines = [
+        "<table class='accounts'><tr><th>account</th><th>risk</th><th>verdict</th><th>campaign</th>"
+        "<th>exchanges</th><th>why</th></tr>"
+    ]
+    for row in rows:
+        why = "".join(f"<li>{_e(reason['detail'])}</li>" for reason in row["reasons"][:4])
+        lines.append(
+            f"<tr><td><code>{_e(row['account_id'])}</code></td><td>{row['risk']:.2f}</td>"
+            f"<td class='{row['verdict']}'>{row['verdict']}</td><td>{_e(row['campaign_id'] or '')}</td>"
+            f"<td>{row['exchanges']:,}</td><td><ul>{why}</ul></td></tr>"
+        )
+    lines.append("</table>")
+    return "".join(lines)
+
+
+def explain_account(findings: Path, account_id: str) -> str:
+    """One account's case as plain text: verdict, risk, reasons, campaign."""
+    path = findings / "accounts.parquet"
+    if not path.exists():
+        raise DistillguardError("no accounts.parquet here", where=str(findings), hint="run `distillguard scan` first")
+    table = pq.read_table(path)
+    rows = table.filter(pc.equal(table.column("account_id"), account_id)).to_pylist()
+    if not rows:
+        raise DistillguardError(f"account {account_id!r} is not in these findings", where=str(path))
+    row = rows[0]
+    lines = [
+        f"account {row['account_id']}: {row['verdict']} (risk {row['risk']:.2f}; on its own {row['own_risk']:.2f})",
+        f"  {row['exchanges']:,} exchanges, {_when(row['first_seen'])} → {_when(row['last_seen'])}",
+    ]
+    if row["campaign_id"]:
+        campaigns = pq.read_table(findings / "campaigns.parquet")
+        campaign = campaigns.filter(pc.equal(campaigns.column("campaign_id"), row["campaign_id"])).to_pylist()
+        if campaign:
+            lines.append(f"  campaign {row['campaign_id']} (risk {campaign[0]['risk']:.2f}): {campaign[0]['summary']}")
+    lines.append("  reasons:")
+    for reason in row["reasons"] or [{"signal": "-", "value": 0, "weight": 0, "detail": "no evidence"}]:
+        lines.append(f"    +{reason['weight']:.2f}  {reason['signal']} = {reason['value']:.3g}: {reason['detail']}")
+    return "\n".join(lines)
+
+
+_CSS = """
+:root{--fg:#1c2833;--muted:#6c7a89;--line:#e5e8eb;--bg:#fbfcfc;--accent:#c0392b}
+*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,
+"Segoe UI",Roboto,sans-serif}main{max-width:1100px;margin:0 auto;padding:24px}
+h1{margin:0 0 4px;font-size:24px}h2{margin:32px 0 12px;font-size:18px;border-bottom:1px solid var(--line);
+padding-bottom:6px}h3{margin:0 0 6px;font-size:16px}h4{margin:12px 0 6px;font-size:13px;text-transform:uppercase;
+letter-spacing:.04em;color:var(--muted)}.muted{color:var(--muted)}code{font:12px ui-monospace,Menlo,monospace}
+.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin-top:16px}.card{background:#fff;
+border:1px solid var(--line);border-radius:8px;padding:12px}.card b{display:block;font-size:26px}
+.card span{color:var(--muted)}.campaign{background:#fff;border:1px solid var(--line);border-radius:8px;
+padding:16px;margin-bottom:16px}.risk{display:inline-block;min-width:44px;text-align:center;color:#fff;
+border-radius:4px;padding:1px 6px;background:hsl(calc(120 - var(--r) * 120) 60% 40%)}.cols{display:grid;
+grid-template-columns:1fr 1.4fr;gap:20px}.focus{list-style:none;padding:0;margin:0}.focus li{position:relative;
+padding:2px 6px;margin:2px 0}.focus .bar{position:absolute;left:0;top:0;bottom:0;background:#fadbd8;z-index:0}
+.focus li{z-index:1}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;
+border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600;color:var(--muted)}
+blockquote{margin:6px 0;padding:8px 12px;background:#f4f6f7;border-left:3px solid var(--accent);
+white-space:pre-wrap;word-break:break-word}.system{color:#7d3c98;font-size:12px}
+.accounts ul{margin:0;padding-left:16px}.distillation{color:var(--accent);font-weight:600}
+.suspicious{color:#b9770e;font-weight:600}svg{width:100%;height:auto;background:#fff;border:1px solid var(--line);
+border-radius:8px}.grid{stroke:var(--line)}.axis{font-size:10px;fill:var(--muted)}.legend{margin-top:6px}
+.key{margin-right:14px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+details{margin-top:8px}summary{cursor:pointer;color:var(--muted)}
+"""

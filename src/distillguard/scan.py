@@ -1,0 +1,342 @@
+"""The scan: exchanges → request signals → account profiles → links → campaigns → findings.
+
+:func:`scan_workspace` runs the pipeline of DESIGN.md over a workspace and writes the findings
+folder (accounts.parquet, campaigns.parquet, signals.parquet, report.html, run.json). It
+never reads labels. Each stage's SQL comes from the core modules; the engine executes it.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from distillguard import __version__, linking, profiles, scoring
+from distillguard.engines.duckdb import quote_literal
+from distillguard.settings import Settings, load_settings
+from distillguard.signals import SCORE_COLUMNS, SIGNALS_SCHEMA, request_signals
+from distillguard.workspace import Workspace
+
+# Request signals that mark content made to train on (plain chain-of-thought requests are too
+# common among honest users to count here; they weigh in per account).
+HARVEST_SIGNALS = ("reasoning_extraction", "rubric_grading", "synthetic_data", "censorship_rewrite")
+# columns the signal functions read from each exchange
+_SIGNAL_INPUT = "exchange_id, account_id, ts, system, prompt, tools, n_images, reasoning"
+
+ACCOUNTS_SCHEMA = pa.schema(
+    [
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("risk", pa.float64(), nullable=False),
+        pa.field("verdict", pa.string(), nullable=False),
+        pa.field("campaign_id", pa.string()),
+        pa.field("reasons", pa.list_(scoring.REASON_TYPE), nullable=False),
+        pa.field("exchanges", pa.int64(), nullable=False),
+        pa.field("first_seen", pa.timestamp("us", tz="UTC")),
+        pa.field("last_seen", pa.timestamp("us", tz="UTC")),
+        pa.field("own_risk", pa.float64(), nullable=False),
+        pa.field("attachment", pa.float64(), nullable=False),
+    ]
+)
+CAMPAIGNS_SCHEMA = pa.schema(
+    [
+        pa.field("campaign_id", pa.string(), nullable=False),
+        pa.field("risk", pa.float64(), nullable=False),
+        pa.field("accounts", pa.list_(pa.string()), nullable=False),
+        pa.field("exchanges", pa.int64(), nullable=False),
+        pa.field("first_seen", pa.timestamp("us", tz="UTC")),
+        pa.field("last_seen", pa.timestamp("us", tz="UTC")),
+        pa.field("capabilities", pa.list_(pa.struct([("capability", pa.string()), ("share", pa.float64())]))),
+        pa.field(
+            "indicators", pa.list_(pa.struct([("kind", pa.string()), ("value", pa.string()), ("accounts", pa.int64())]))
+        ),
+        pa.field("example_exchange_ids", pa.list_(pa.string())),
+        pa.field("summary", pa.string(), nullable=False),
+    ]
+)
+
+
+@dataclass
+class ScanResult:
+    out: Path
+    accounts: int = 0
+    flagged: int = 0
+    campaigns: int = 0
+    exchanges: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    top_campaigns: list[dict] = field(default_factory=list)
+
+
+class _Stages:
+    """Times each stage of the scan for run.json and the benchmark."""
+
+    def __init__(self, on_stage: Callable[[str], None] | None):
+        self.timings: dict[str, float] = {}
+        self.on_stage = on_stage
+        self._name: str | None = None
+        self._started = 0.0
+
+    def start(self, name: str) -> None:
+        self.stop()
+        self._name, self._started = name, time.perf_counter()
+        if self.on_stage:
+            self.on_stage(name)
+
+    def stop(self) -> None:
+        if self._name:
+            self.timings[self._name] = round(time.perf_counter() - self._started, 3)
+            self._name = None
+
+
+def scan_workspace(
+    workspace: Workspace,
+    out: Path,
+    *,
+    settings: Settings | None = None,
+    until: datetime | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    write_report: bool = True,
+) -> ScanResult:
+    """Run the detection pipeline over the workspace (up to ``until``) into ``out``."""
+    settings = settings or load_settings()
+    out.mkdir(parents=True, exist_ok=True)
+    stages = _Stages(on_stage)
+    engine = workspace.engine
+    until_sql = until.astimezone(UTC).isoformat() if until else None
+    where = f"WHERE ts <= CAST('{until_sql}' AS TIMESTAMP WITH TIME ZONE)" if until_sql else ""
+
+    stages.start("signals")
+    signals_path = out / "signals.parquet"
+    exchanges = 0
+    with pq.ParquetWriter(signals_path, SIGNALS_SCHEMA, compression="zstd") as writer:
+        for batch in engine.batches(f"SELECT {_SIGNAL_INPUT} FROM exchanges {where}", batch_rows=65_536):
+            writer.write_table(request_signals(batch))
+            exchanges += batch.num_rows
+    engine.register("signals", signals_path)
+    signal_names = [name for name in SIGNALS_SCHEMA.names if name not in ("exchange_id", "account_id", "ts")]
+    engine.execute(f"CREATE OR REPLACE TEMP VIEW joined AS {profiles.joined_sql(signal_names, until_sql)}")
+
+    stages.start("profiles")
+    queries = profiles.profile_queries(list(SCORE_COLUMNS), settings.signal_threshold)
+    results = {name: engine.table(sql) for name, sql in queries.items()}
+    account_profiles = profiles.finish_profiles(**results).sort_by("account_id")
+    pq.write_table(account_profiles, out / "profiles.parquet", compression="zstd")
+    accounts = account_profiles.column("account_id").combine_chunks()
+
+    stages.start("scoring")
+    own = scoring.score_accounts(account_profiles, settings)
+
+    stages.start("linking")
+    harvest = "greatest(" + ", ".join(HARVEST_SIGNALS) + ")"
+    template_signal = engine.table(
+        f"SELECT template_key, avg(CASE WHEN {harvest} >= {settings.signal_threshold} THEN 1.0 ELSE 0.0 END) "
+        "AS harvest, bool_and(template_generic) AS generic FROM joined GROUP BY template_key"
+    )
+    users = linking.template_users(results["templates"], settings.linking)
+    linking_templates = linking.suspicious_templates(users, accounts, own.risk, template_signal, settings.linking)
+    infrastructure = _infrastructure(engine)
+    links = linking.link(accounts, own.risk, users, linking_templates, infrastructure, settings.linking)
+
+    stages.start("campaigns")
+    strength = scoring.member_strength(links, settings.linking.full_attachment_share)
+    templates_risk = _campaign_template_risk(links, linking_templates)
+    campaign_risk = scoring.campaign_risk(own.risk, links.campaign, templates_risk)
+    risk = own.risk.copy()
+    in_campaign = links.campaign >= 0
+    risk[in_campaign] = np.maximum(
+        risk[in_campaign], campaign_risk[links.campaign[in_campaign]] * strength[in_campaign]
+    )
+    campaign_ids = [f"C{index + 1:04d}" for index in range(len(campaign_risk))]
+    accounts_table = _accounts_table(
+        account_profiles, own, risk, links, strength, campaign_ids, campaign_risk, settings
+    )
+    campaigns_table = _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table)
+
+    stages.start("write")
+    pq.write_table(accounts_table, out / "accounts.parquet", compression="zstd")
+    pq.write_table(campaigns_table, out / "campaigns.parquet", compression="zstd")
+    if write_report:
+        from distillguard.report import write_report as render_report
+
+        stages.start("report")
+        render_report(out, engine)
+    stages.stop()
+    result = ScanResult(
+        out=out,
+        accounts=accounts_table.num_rows,
+        flagged=int(pc.sum(pc.not_equal(accounts_table.column("verdict"), "benign")).as_py() or 0),
+        campaigns=campaigns_table.num_rows,
+        exchanges=exchanges,
+        timings=stages.timings,
+        top_campaigns=campaigns_table.select(["campaign_id", "risk", "exchanges", "summary"]).slice(0, 10).to_pylist(),
+    )
+    _write_run(out, workspace, settings, until, result)
+    return result
+
+
+def _infrastructure(engine) -> pa.Table:  # type: ignore[no-untyped-def]
+    parts = []
+    for kind, sql in linking.INFRASTRUCTURE_SQL.items():
+        table = engine.table(f"SELECT account_id, '{kind}' AS kind, indicator FROM ({sql})")
+        parts.append(
+            table.cast(pa.schema([("account_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string())]))
+        )
+    return pa.concat_tables(parts)
+
+
+def _campaign_template_risk(links: linking.Links, linking_templates: pa.Table) -> np.ndarray:
+    count = int(links.campaign.max()) + 1 if links.campaign.size and links.campaign.max() >= 0 else 0
+    risk = np.zeros(count)
+    template_edges = links.edges.filter(pc.equal(links.edges.column("kind"), "template"))
+    if not count or template_edges.num_rows == 0:
+        return risk
+    account_position = pc.index_in(template_edges.column("account_id"), value_set=links.accounts).to_numpy(
+        zero_copy_only=False
+    )
+    campaign = links.campaign[account_position.astype(int)]
+    template_position = pc.index_in(
+        template_edges.column("indicator"), value_set=linking_templates.column("template_key")
+    )
+    template_risk = pc.take(linking_templates.column("risk"), template_position).to_numpy(zero_copy_only=False)
+    np.maximum.at(risk, campaign, np.nan_to_num(template_risk))
+    return risk
+
+
+def _accounts_table(profiles_table, own, risk, links, strength, campaign_ids, campaign_risk, settings) -> pa.Table:  # type: ignore[no-untyped-def]
+    reasons = []
+    campaign_of = []
+    for row in range(profiles_table.num_rows):
+        found = scoring.reasons(own, settings, row)
+        index = int(links.campaign[row])
+        if index >= 0:
+            campaign_of.append(campaign_ids[index])
+            found.insert(
+                0,
+                {
+                    "signal": "campaign_member",
+                    "value": round(float(strength[row]), 4),
+                    "weight": round(float(campaign_risk[index] * strength[row]), 4),
+                    "detail": f"linked into campaign {campaign_ids[index]} (risk {campaign_risk[index]:.2f}); "
+                    f"{links.attachment[row]:.0%} of its traffic is on the campaign's templates",
+                },
+            )
+        else:
+            campaign_of.append(None)
+        reasons.append(found)
+    return pa.table(
+        {
+            "account_id": profiles_table.column("account_id"),
+            "risk": pa.array(np.round(risk, 4)),
+            "verdict": pa.array([settings.verdicts.of(value) for value in risk]),
+            "campaign_id": pa.array(campaign_of, pa.string()),
+            "reasons": pa.array(reasons, pa.list_(scoring.REASON_TYPE)),
+            "exchanges": pc.cast(profiles_table.column("exchanges"), pa.int64()),
+            "first_seen": profiles_table.column("first_seen"),
+            "last_seen": profiles_table.column("last_seen"),
+            "own_risk": pa.array(np.round(own.risk, 4)),
+            "attachment": pa.array(np.round(links.attachment, 4)),
+        },
+        schema=ACCOUNTS_SCHEMA,
+    ).sort_by([("risk", "descending"), ("account_id", "ascending")])
+
+
+def _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table) -> pa.Table:  # type: ignore[no-untyped-def]
+    if not campaign_ids:
+        return CAMPAIGNS_SCHEMA.empty_table()
+    members = pa.table({"account_id": links.accounts, "campaign": pa.array(links.campaign)}).filter(
+        pc.greater_equal(pa.array(links.campaign), 0)
+    )
+    engine.register("members", members)
+    engine.register("member_edges", links.edges)
+    overview = engine.table(
+        "SELECT m.campaign, count(*) AS exchanges, min(j.ts) AS first_seen, max(j.ts) AS last_seen "
+        "FROM joined j JOIN members m USING (account_id) GROUP BY m.campaign"
+    ).to_pylist()
+    capabilities = engine.table(
+        "SELECT campaign, capability, n / sum(n) OVER (PARTITION BY campaign) AS share FROM ("
+        "SELECT m.campaign, j.capability, count(*) AS n FROM joined j JOIN members m USING (account_id) "
+        "GROUP BY m.campaign, j.capability) QUALIFY row_number() OVER (PARTITION BY campaign ORDER BY n DESC) <= 4 "
+        "ORDER BY campaign, share DESC"
+    ).to_pylist()
+    indicators = engine.table(
+        "SELECT m.campaign, e.kind, e.indicator AS value, count(DISTINCT e.account_id) AS accounts "
+        "FROM member_edges e JOIN members m USING (account_id) GROUP BY m.campaign, e.kind, e.indicator "
+        "QUALIFY row_number() OVER "
+        "(PARTITION BY m.campaign ORDER BY count(DISTINCT e.account_id) DESC, e.indicator) <= 12"
+    ).to_pylist()
+    examples = engine.table(
+        "SELECT campaign, exchange_id FROM (SELECT m.campaign, j.exchange_id, row_number() OVER "
+        "(PARTITION BY m.campaign ORDER BY greatest(" + ", ".join(f"j.{s}" for s in HARVEST_SIGNALS) + ") DESC, "
+        "j.exchange_id) AS rank FROM joined j JOIN members m USING (account_id)) WHERE rank <= 5"
+    ).to_pylist()
+    rows = []
+    for index, campaign_id in enumerate(campaign_ids):
+        member_ids = pc.filter(links.accounts, pa.array(links.campaign == index)).to_pylist()
+        info = next(row for row in overview if row["campaign"] == index)
+        focus = [
+            {"capability": r["capability"], "share": round(r["share"], 4)}
+            for r in capabilities
+            if r["campaign"] == index
+        ]
+        found = [
+            {"kind": r["kind"], "value": r["value"], "accounts": r["accounts"]}
+            for r in indicators
+            if r["campaign"] == index
+        ]
+        kinds = sorted({item["kind"] for item in found})
+        focus_text = ", ".join(f"{item['capability']} {item['share']:.0%}" for item in focus[:3])
+        days = (info["last_seen"] - info["first_seen"]).total_seconds() / 86400
+        rows.append(
+            {
+                "campaign_id": campaign_id,
+                "risk": round(float(campaign_risk[index]), 4),
+                "accounts": sorted(member_ids),
+                "exchanges": info["exchanges"],
+                "first_seen": info["first_seen"],
+                "last_seen": info["last_seen"],
+                "capabilities": focus,
+                "indicators": found,
+                "example_exchange_ids": [r["exchange_id"] for r in examples if r["campaign"] == index],
+                "summary": f"{len(member_ids)} accounts, {info['exchanges']:,} exchanges over {days:.1f} days; "
+                f"focus: {focus_text}; linked by shared {', '.join(kinds)}",
+            }
+        )
+    table = pa.Table.from_pylist(rows, CAMPAIGNS_SCHEMA)
+    return table.sort_by([("risk", "descending"), ("exchanges", "descending")])
+
+
+def _write_run(out: Path, workspace: Workspace, settings: Settings, until: datetime | None, result: ScanResult) -> None:
+    import duckdb
+
+    info = workspace.info()
+    run = {
+        "distillguard": __version__,
+        "python": platform.python_version(),
+        "pyarrow": pa.__version__,
+        "duckdb": duckdb.__version__,
+        "scanned_at": datetime.now(UTC).isoformat(),
+        "workspace": str(workspace.root),
+        "until": until.isoformat() if until else None,
+        "input": {
+            "exchanges_scanned": result.exchanges,
+            "exchanges_in_workspace": info["exchanges"],
+            "accounts_table": info["accounts_table"],
+            "quarantined": sum(row["records"] for row in info["quarantined"]),
+            "quarantined_by_reason": {row["reason"]: row["records"] for row in info["quarantined"]},
+        },
+        "output": {"accounts": result.accounts, "flagged": result.flagged, "campaigns": result.campaigns},
+        "timings_s": result.timings,
+        "settings": settings.to_dict(),
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
+
+
+__all__ = ["ScanResult", "quote_literal", "scan_workspace"]

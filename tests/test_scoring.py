@@ -1,0 +1,97 @@
+"""Settings, account risk and reasons, evaluation metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from distillguard.errors import ConfigError
+from distillguard.evaluate import average_precision, evaluate
+from distillguard.scoring import reasons, score_accounts
+from distillguard.settings import load_settings
+
+
+def test_default_settings_load_and_round_trip() -> None:
+    settings = load_settings()
+    assert settings.verdicts.of(0.9) == "distillation" and settings.verdicts.of(0.1) == "benign"
+    assert type(settings).from_dict(settings.to_dict()) == settings
+
+
+def test_user_settings_override_a_subset_and_errors_say_where(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("verdicts: {suspicious: 0.4}\nlinking: {campaign_min_accounts: 5}\n")
+    settings = load_settings(path)
+    assert settings.verdicts.suspicious == 0.4 and settings.verdicts.distillation == 0.8
+    assert settings.linking.campaign_min_accounts == 5 and settings.linking.template_min_accounts == 3
+    path.write_text("verdicts: {suspicious: 0.4\n  bad: [\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert str(path) in str(error.value) and ":" in error.value.where
+    path.write_text("verdicts: {suspicious: 0.9}\n")
+    with pytest.raises(ConfigError, match="suspicious < distillation"):
+        load_settings(path)
+
+
+def test_account_risk_grows_with_evidence_and_reasons_explain_it() -> None:
+    settings = load_settings()
+    profiles = pa.table(
+        {
+            "account_id": ["harvester", "chatter"],
+            "reasoning_extraction_rate": [0.8, 0.0],
+            "top_template_share": [0.95, 0.05],
+            "sleep_hours": [0, 7],
+        }
+    )
+    scores = score_accounts(profiles, settings)
+    assert scores.risk[0] > 0.8 > 0.05 > scores.risk[1]
+    found = reasons(scores, settings, 0)
+    assert found[0]["signal"] == "reasoning_extraction_rate" and "80%" in found[0]["detail"]
+    assert reasons(scores, settings, 1) == []
+
+
+def test_few_exchanges_are_weak_evidence_on_their_own() -> None:
+    settings = load_settings()
+    profiles = pa.table({"account_id": ["one", "many"], "exchanges": [1, 200], "reasoning_extraction_rate": [1.0, 1.0]})
+    risk = score_accounts(profiles, settings).risk
+    assert risk[0] < settings.verdicts.suspicious < settings.verdicts.distillation < risk[1]
+
+
+def test_evaluation_counts_catches_misses_and_false_positives() -> None:
+    findings = pa.table(
+        {
+            "account_id": ["a1", "a2", "a3", "l1", "l2"],
+            "risk": [0.9, 0.85, 0.3, 0.82, 0.1],
+            "verdict": ["distillation", "distillation", "benign", "distillation", "benign"],
+            "campaign_id": ["C1", "C1", None, None, None],
+            "exchanges": [100, 100, 800, 10, 10],
+        }
+    )
+    labels = pa.table(
+        {
+            "account_id": ["a1", "a2", "a3", "l1", "l2"],
+            "role": ["attacker"] * 3 + ["legitimate"] * 2,
+            "population": ["reasoning_harvest"] * 3 + ["batch_pipeline", "chat"],
+            "campaign_id": ["R1", "R1", "R1", None, None],
+            "attack_share": [1.0, 1.0, 0.2, 0.0, 0.0],
+        }
+    )
+    metrics = evaluate(findings, pa.table({"campaign_id": ["C1"]}), labels)
+    assert metrics["accounts"]["precision"] == pytest.approx(2 / 3, abs=1e-3)
+    assert metrics["accounts"]["recall"] == pytest.approx(2 / 3, abs=1e-3)
+    assert metrics["exchange_weighted"]["recall"] == pytest.approx(0.2, abs=1e-3)
+    assert metrics["campaigns"] == [
+        {"campaign": "R1", "accounts": 3, "recovered": 0.6667, "matched_campaign": "C1", "purity": 1.0}
+    ]
+    batch = next(p for p in metrics["legitimate_populations"] if p["population"] == "batch_pipeline")
+    assert batch["false_positive_rate"] == 1.0
+    assert metrics["attack_share_buckets"] == [{"attack_share": "0%-25%", "accounts": 1, "recall": 0.0}]
+
+
+def test_average_precision_matches_a_hand_computation() -> None:
+    assert average_precision(np.array([0.9, 0.8, 0.7]), np.array([True, True, False])) == 1.0
+    assert average_precision(np.array([0.9, 0.8, 0.7]), np.array([False, True, True])) == pytest.approx(
+        (1 / 2 + 2 / 3) / 2
+    )
