@@ -1,4 +1,4 @@
-"""The demo: ingest the example logs into a fresh workspace and summarise it."""
+"""The demo: simulate the `demo` scenario, ingest it, scan it, write the report, evaluate it."""
 
 from __future__ import annotations
 
@@ -8,28 +8,35 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKSPACE = ROOT / "demo-workspace"
+DEMO = ROOT / "demo"
 
 
-def distillguard(*args: str) -> int:
-    print("$ distillguard " + " ".join(args), flush=True)
-    return subprocess.run([sys.executable, "-m", "distillguard", *args]).returncode
+def distillguard(*args: str, allowed: tuple[int, ...] = (0,)) -> None:
+    print(f"\n$ distillguard {' '.join(args)}", flush=True)
+    code = subprocess.run([sys.executable, "-m", "distillguard", *args]).returncode
+    if code not in allowed:
+        sys.exit(code)
 
 
-def main() -> int:
-    shutil.rmtree(WORKSPACE, ignore_errors=True)
-    code = distillguard(
+def main() -> None:
+    shutil.rmtree(DEMO, ignore_errors=True)
+    simulated, workspace, findings = DEMO / "simulated", DEMO / "workspace", DEMO / "findings"
+    distillguard("simulate", "demo", "--out", str(simulated), "--seed", "7")
+    distillguard(
         "ingest",
-        str(ROOT / "examples" / "logs"),
+        str(simulated / "exchanges"),
         "--accounts",
-        str(ROOT / "examples" / "accounts.csv"),
+        str(simulated / "accounts.parquet"),
         "--workspace",
-        str(WORKSPACE),
+        str(workspace),
     )
-    if code not in (0, 3):  # 3: done, with the examples' two bad records quarantined on purpose
-        return code
-    return distillguard("info", "--workspace", str(WORKSPACE))
+    distillguard("scan", "--workspace", str(workspace), "--out", str(findings))
+    distillguard("evaluate", str(findings), "--labels", str(simulated / "labels"))
+    print(
+        f"\nOpen {findings / 'report.html'} in a browser; `distillguard explain ACCOUNT -f {findings}` explains "
+        "any account."
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -21,7 +21,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from distillguard import __version__, linking, profiles, scoring
-from distillguard.engines.duckdb import quote_literal
 from distillguard.settings import Settings, load_settings
 from distillguard.signals import SCORE_COLUMNS, SIGNALS_SCHEMA, request_signals
 from distillguard.workspace import Workspace
@@ -163,11 +162,6 @@ def scan_workspace(
     stages.start("write")
     pq.write_table(accounts_table, out / "accounts.parquet", compression="zstd")
     pq.write_table(campaigns_table, out / "campaigns.parquet", compression="zstd")
-    if write_report:
-        from distillguard.report import write_report as render_report
-
-        stages.start("report")
-        render_report(out, engine)
     stages.stop()
     result = ScanResult(
         out=out,
@@ -178,7 +172,15 @@ def scan_workspace(
         timings=stages.timings,
         top_campaigns=campaigns_table.select(["campaign_id", "risk", "exchanges", "summary"]).slice(0, 10).to_pylist(),
     )
-    _write_run(out, workspace, settings, until, result)
+    run = _run_record(workspace, settings, until, result)
+    if write_report:
+        from distillguard.report import write_report as render_report
+
+        stages.start("report")
+        render_report(out, engine, run)
+        stages.stop()
+        run["timings_s"] = result.timings = stages.timings
+    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
     return result
 
 
@@ -313,11 +315,11 @@ def _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table)
     return table.sort_by([("risk", "descending"), ("exchanges", "descending")])
 
 
-def _write_run(out: Path, workspace: Workspace, settings: Settings, until: datetime | None, result: ScanResult) -> None:
+def _run_record(workspace: Workspace, settings: Settings, until: datetime | None, result: ScanResult) -> dict:
     import duckdb
 
     info = workspace.info()
-    run = {
+    return {
         "distillguard": __version__,
         "python": platform.python_version(),
         "pyarrow": pa.__version__,
@@ -336,7 +338,6 @@ def _write_run(out: Path, workspace: Workspace, settings: Settings, until: datet
         "timings_s": result.timings,
         "settings": settings.to_dict(),
     }
-    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
 
 
-__all__ = ["ScanResult", "quote_literal", "scan_workspace"]
+__all__ = ["ScanResult", "scan_workspace"]

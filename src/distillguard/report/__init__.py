@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import html
-import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,10 +42,10 @@ def _timeline_svg(series: dict[str, list[tuple[datetime, int]]], width: int = 90
         parts.append(
             f"<text x='{left - 6}' y='{y + 4:.1f}' class='axis' text-anchor='end'>{int(peak * fraction):,}</text>"
         )
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
+    for fraction, anchor in ((0, "start"), (0.25, "middle"), (0.5, "middle"), (0.75, "middle"), (1, "end")):
         x = left + fraction * (right - left)
-        label = datetime.fromtimestamp(start + fraction * span).strftime("%m-%d %H:%M")
-        parts.append(f"<text x='{x:.1f}' y='{height - 10}' class='axis' text-anchor='middle'>{label}</text>")
+        label = datetime.fromtimestamp(start + fraction * span, UTC).strftime("%m-%d %H:%M")
+        parts.append(f"<text x='{x:.1f}' y='{height - 10}' class='axis' text-anchor='{anchor}'>{label}</text>")
     for index, (name, values) in enumerate(series.items()):
         coordinates = " ".join(
             f"{left + (t.timestamp() - start) / span * (right - left):.1f},{bottom - n / peak * (bottom - top):.1f}"
@@ -65,12 +64,12 @@ def _timeline_svg(series: dict[str, list[tuple[datetime, int]]], width: int = 90
     return "".join(parts) + f"<div class='legend'>{legend}</div>"
 
 
-def write_report(findings: Path, engine, top_campaigns: int = 8, top_accounts: int = 60) -> Path:  # type: ignore[no-untyped-def]
+def write_report(findings: Path, engine, run: dict, top_campaigns: int = 8, top_accounts: int = 60) -> Path:  # type: ignore[no-untyped-def]
     """Write ``report.html`` from a findings folder; ``engine`` has the scan's relations
-    (``exchanges``, ``members``) for example prompts and the timeline."""
+    (``exchanges``, ``joined``, ``members``) for example prompts and the timeline; ``run`` is
+    what run.json records."""
     accounts = pq.read_table(findings / "accounts.parquet")
     campaigns = pq.read_table(findings / "campaigns.parquet").to_pylist()
-    run = json.loads((findings / "run.json").read_text()) if (findings / "run.json").exists() else {}
     examples: dict[str, dict] = {}
     wanted = [i for c in campaigns[:top_campaigns] for i in c["example_exchange_ids"][:3]]
     if wanted:
@@ -86,11 +85,12 @@ def write_report(findings: Path, engine, top_campaigns: int = 8, top_accounts: i
             "SELECT m.campaign, date_trunc('hour', j.ts) AS hour, count(*) AS n FROM joined j "
             "JOIN members m USING (account_id) GROUP BY ALL ORDER BY hour"
         ).to_pylist()
-        names = {index: c["campaign_id"] for index, c in enumerate(sorted(campaigns, key=lambda c: c["campaign_id"]))}
+        shown = [c["campaign_id"] for c in campaigns[:top_campaigns]]  # by risk, as the legend reads
+        series = {name: [] for name in shown}
         for row in rows:
-            name = names.get(row["campaign"])
-            if name in {c["campaign_id"] for c in campaigns[:top_campaigns]}:
-                series.setdefault(name, []).append((row["hour"], row["n"]))
+            name = f"C{row['campaign'] + 1:04d}"
+            if name in series:
+                series[name].append((row["hour"], row["n"]))
     flagged = accounts.filter(pc.not_equal(accounts.column("verdict"), "benign"))
     body = [
         "<header><h1>distillguard findings</h1>",
@@ -234,8 +234,8 @@ border:1px solid var(--line);border-radius:8px;padding:12px}.card b{display:bloc
 padding:16px;margin-bottom:16px}.risk{display:inline-block;min-width:44px;text-align:center;color:#fff;
 border-radius:4px;padding:1px 6px;background:hsl(calc(120 - var(--r) * 120) 60% 40%)}.cols{display:grid;
 grid-template-columns:1fr 1.4fr;gap:20px}.focus{list-style:none;padding:0;margin:0}.focus li{position:relative;
-padding:2px 6px;margin:2px 0}.focus .bar{position:absolute;left:0;top:0;bottom:0;background:#fadbd8;z-index:0}
-.focus li{z-index:1}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;
+padding:2px 6px;margin:2px 0;isolation:isolate}.focus .bar{position:absolute;left:0;top:0;bottom:0;
+background:#fadbd8;z-index:-1}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;
 border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600;color:var(--muted)}
 blockquote{margin:6px 0;padding:8px 12px;background:#f4f6f7;border-left:3px solid var(--accent);
 white-space:pre-wrap;word-break:break-word}.system{color:#7d3c98;font-size:12px}
