@@ -148,3 +148,13 @@ def test_detection_and_expansion(tmp_path: Path, sample_records) -> None:
     assert [p.name for p in expand_inputs([tmp_path])] == ["day1.jsonl", "day2.jsonl"]
     assert [p.name for p in expand_inputs([str(tmp_path / "*.jsonl")])] == ["day1.jsonl"]
     assert detect_format(tmp_path / "day1.jsonl") is CanonicalJsonl
+
+
+def test_fast_path_rejects_are_counted_once(tmp_path: Path) -> None:
+    """Valid JSON lacking a required value is rejected by the Arrow path itself."""
+    records = [exchange(i) for i in range(20)]
+    records[5] = exchange(5, account_id=None)
+    records[9] = exchange(9, model="")
+    table, quarantined, count = read_all(write_jsonl(tmp_path / "logs.jsonl", records))
+    assert [(q.record, q.reason) for q in quarantined] == [(6, "missing_account_id"), (10, "missing_model")]
+    assert count == 20 == table.num_rows + len(quarantined)

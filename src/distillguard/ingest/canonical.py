@@ -88,7 +88,7 @@ class CanonicalJsonl(Reader):
         for index, reason, detail in rejects:
             offset, line = lines[index]
             collector.reject(Quarantined(source, block.first_line + offset, reason, detail, raw=line))
-        collector.add_table(table, table.num_rows + len(rejects), last_line)
+        collector.add_table(table, table.num_rows, last_line)  # the rejects were counted by reject()
 
 
 def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], list[tuple[int, bytes]]]:
@@ -103,19 +103,7 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise _FastPathMiss from exc
-    for name in _TEXT_COLUMNS:
-        longest = pc.max(pc.utf8_length(table.column(name))).as_py()
-        if longest is not None and longest > MAX_TEXT_CHARS:
-            raise _FastPathMiss
-    table = table.select(EXCHANGE_SCHEMA.names)
-    columns = []
-    for field in EXCHANGE_SCHEMA:
-        column = table.column(field.name)
-        default = EXCHANGE_DEFAULTS.get(field.name)
-        if default is not None and column.null_count:
-            column = pc.fill_null(column, pa.scalar(default, field.type))
-        columns.append(column)
-    table = pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
+    table = _with_defaults(table)
     ids = table.column("exchange_id")
     lines: list[tuple[int, bytes]] = []
     needs_lines = ids.null_count or pc.any(pc.equal(ids, "")).as_py()
@@ -133,6 +121,48 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
         ]
         table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
     return table.cast(EXCHANGE_SCHEMA), rejects, lines
+
+
+def _with_defaults(table: pa.Table) -> pa.Table:
+    """Canonical columns in order with defaults filled; raises _FastPathMiss for text that
+    must be cut (the record-by-record path keeps its original length)."""
+    for name in _TEXT_COLUMNS:
+        longest = pc.max(pc.utf8_length(table.column(name))).as_py()
+        if longest is not None and longest > MAX_TEXT_CHARS:
+            raise _FastPathMiss
+    columns = []
+    for field in EXCHANGE_SCHEMA:
+        column = table.column(field.name)
+        default = EXCHANGE_DEFAULTS.get(field.name)
+        if default is not None and column.null_count:
+            column = pc.fill_null(column, pa.scalar(default, field.type))
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
+
+
+def _cast_parquet_batch(batch: pa.RecordBatch) -> pa.Table:
+    """A Parquet batch whose columns are canonical (by name, castable type) as a canonical
+    table, or _FastPathMiss when it needs the record-by-record path (unknown columns go to
+    ``extra``, text timestamps are parsed, missing ids are derived from the row)."""
+    names = set(batch.schema.names)
+    if names - set(EXCHANGE_SCHEMA.names) or "exchange_id" not in names:
+        raise _FastPathMiss
+    columns = []
+    for field in _PARSE_SCHEMA:
+        if field.name not in names:
+            columns.append(pa.nulls(batch.num_rows, field.type))
+            continue
+        column = batch.column(field.name)
+        try:
+            # timestamps may be stored in ns or another zone: truncating to µs is intended
+            columns.append(column.cast(field.type, safe=not pa.types.is_timestamp(column.type)))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _FastPathMiss from exc
+    table = _with_defaults(pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA))
+    ids = table.column("exchange_id")
+    if ids.null_count or pc.any(pc.equal(ids, "")).as_py():
+        raise _FastPathMiss
+    return table
 
 
 class ParquetExchanges(Reader):
@@ -153,16 +183,27 @@ class ParquetExchanges(Reader):
 
 
 def _read_parquet(path: Path, batch_rows: int, kind: str) -> Iterator[ReadBatch]:
-    """Parquet rows go through the same per-row coercion as JSON; record = 1-based row."""
+    """Parquet batches of canonical exchanges are cast and validated column by column; any
+    other batch goes through the same per-row coercion as JSON. Record = 1-based row."""
     source = str(path)
     collector = _BatchCollector(kind, batch_rows)
     parquet = pq.ParquetFile(path)
     number = 0
     for batch in parquet.iter_batches(batch_size=batch_rows):
-        for row in batch.to_pylist():
-            number += 1
-            raw = repr(row).encode()
-            collector.add_mapped(source, number, raw, [row])
+        try:
+            if kind != "exchanges":
+                raise _FastPathMiss
+            table, rejects = validate_exchanges(_cast_parquet_batch(batch))
+        except _FastPathMiss:
+            for row in batch.to_pylist():
+                number += 1
+                collector.add_mapped(source, number, repr(row).encode(), [row])
+        else:
+            for index, reason, detail in rejects:
+                raw = repr(batch.slice(index, 1).to_pylist()[0]).encode()
+                collector.reject(Quarantined(source, number + index + 1, reason, detail, raw=raw))
+            number += batch.num_rows
+            collector.add_table(table.cast(EXCHANGE_SCHEMA), table.num_rows, number)  # rejects counted above
         yield collector.flush()
 
 
