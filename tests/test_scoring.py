@@ -95,3 +95,19 @@ def test_average_precision_matches_a_hand_computation() -> None:
     assert average_precision(np.array([0.9, 0.8, 0.7]), np.array([False, True, True])) == pytest.approx(
         (1 / 2 + 2 / 3) / 2
     )
+
+
+def test_detection_time_is_the_first_snapshot_that_flags_half_a_campaign() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from distillguard.evaluate import detection_times
+
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    final = pa.table({"account_id": ["a1", "a2", "l1"], "first_seen": [start, start + timedelta(hours=3), start]})
+    labels = pa.table({"account_id": ["a1", "a2", "l1"], "campaign_id": ["R1", "R1", None]})
+    snapshots = [
+        (start + timedelta(hours=6), pa.table({"account_id": ["a1", "l1"], "verdict": ["suspicious", "benign"]})),
+        (start + timedelta(hours=12), pa.table({"account_id": ["a1", "a2"], "verdict": ["distillation", "benign"]})),
+    ]
+    [result] = detection_times(snapshots, final, labels)
+    assert (result["campaign"], result["hours_to_detection"]) == ("R1", 12.0)

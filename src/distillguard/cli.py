@@ -305,6 +305,12 @@ def evaluate(
     findings: Annotated[Path, typer.Argument(help="Findings folder of a scan.")],
     labels: Annotated[Path, typer.Option("--labels", "-l", help="The simulator's labels folder.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write the metrics as JSON here.")] = None,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", "-w", help="With --timeline: the workspace the findings came from.")
+    ] = None,
+    timeline: Annotated[
+        int, typer.Option(help="Also measure time to detection by rescanning the traffic up to N points in time.")
+    ] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Measure findings against ground truth: precision, recall, PR-AUC, campaigns, false positives."""
@@ -318,6 +324,12 @@ def evaluate(
         labels_table = pq.read_table(labels / "accounts.parquet")
         metrics = measure(accounts_table, pq.read_table(findings / "campaigns.parquet"), labels_table)
         metrics["misses"] = misses(accounts_table, labels_table)
+        if timeline:
+            if workspace is None:
+                raise DistillguardError("--timeline needs --workspace", hint="the workspace that was scanned")
+            metrics["time_to_detection"] = _time_to_detection(workspace, accounts_table, labels_table, timeline)
+    except DistillguardError as error:
+        raise _fail(error) from error
     except (OSError, ValueError) as error:
         raise _fail(DistillguardError(str(error))) from error
     target = out or findings / "evaluation.json"
@@ -327,6 +339,27 @@ def evaluate(
         return
     _print_evaluation(metrics)
     console.print(f"written to {target}")
+
+
+def _time_to_detection(workspace: Path, accounts_table, labels_table, points: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Scan the workspace up to ``points`` evenly spaced times and see when each campaign shows."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from distillguard.evaluate import detection_times
+    from distillguard.scan import scan_workspace
+    from distillguard.workspace import Workspace
+
+    snapshots = []
+    with Workspace.open(workspace) as ws, tempfile.TemporaryDirectory(prefix="distillguard-timeline-") as scratch:
+        first, last = ws.engine.table("SELECT min(ts) AS first, max(ts) AS last FROM exchanges").to_pylist()[0].values()
+        for step in range(1, points + 1):
+            cutoff = first + (last - first) * step / points
+            out = Path(scratch) / f"until-{step}"
+            scan_workspace(ws, out, until=cutoff, write_report=False)
+            snapshots.append((cutoff, pq.read_table(out / "accounts.parquet", columns=["account_id", "verdict"])))
+    return detection_times(snapshots, accounts_table, labels_table)
 
 
 def _print_evaluation(metrics: dict) -> None:
@@ -362,6 +395,14 @@ def _print_evaluation(metrics: dict) -> None:
             str(row["flagged_suspicious"]),
         )
     console.print(populations)
+    if metrics.get("time_to_detection"):
+        timing = Table(title="time to detection (half of a campaign's accounts flagged)", title_justify="left")
+        for column in ("campaign", "first exchange", "detected by scan at", "hours"):
+            timing.add_column(column)
+        for row in metrics["time_to_detection"]:
+            hours = "not detected" if row["hours_to_detection"] is None else f"{row['hours_to_detection']:.1f}"
+            timing.add_row(row["campaign"], row["first_exchange"][:16], (row["detected_at"] or "-")[:16], hours)
+        console.print(timing)
     if metrics["attack_share_buckets"]:
         buckets = Table(title="partly-attack accounts (hydra)", title_justify="left")
         for column in ("attack share", "accounts", "recall"):

@@ -8,6 +8,7 @@ campaign_id, attack_share). An account counts as detected when its verdict is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -157,3 +158,50 @@ def misses(findings_accounts: pa.Table, labels: pa.Table, limit: int = 20) -> li
     missed = joined.filter(pc.and_(attackers, pc.invert(flagged))).select(columns).slice(0, limit).to_pylist()
     false = joined.filter(pc.and_(pc.invert(attackers), flagged)).select(columns).slice(0, limit).to_pylist()
     return [{"kind": "missed attacker", **row} for row in missed] + [{"kind": "false positive", **row} for row in false]
+
+
+def detection_times(
+    snapshots: list[tuple[datetime, pa.Table]], final_accounts: pa.Table, labels: pa.Table, share: float = 0.5
+) -> list[dict]:
+    """Per true campaign, how long after its first exchange a scan of only the traffic so
+    far had flagged ``share`` of its accounts (verdict distillation).
+
+    ``snapshots`` are (cutoff, accounts.parquet of a scan up to that cutoff), in time order.
+    """
+    truth = {row["account_id"]: row["campaign_id"] for row in labels.to_pylist() if row["campaign_id"]}
+    first_seen = dict(
+        zip(
+            final_accounts.column("account_id").to_pylist(),
+            final_accounts.column("first_seen").to_pylist(),
+            strict=True,
+        )
+    )
+    campaigns = sorted(set(truth.values()))
+    results = []
+    for campaign in campaigns:
+        members = [account for account, c in truth.items() if c == campaign]
+        starts = [first_seen[a] for a in members if first_seen.get(a)]
+        if not starts:
+            continue
+        start = min(starts)
+        detected = None
+        for cutoff, accounts in snapshots:
+            flagged = {
+                a
+                for a, v in zip(
+                    accounts.column("account_id").to_pylist(), accounts.column("verdict").to_pylist(), strict=True
+                )
+                if v == "distillation"
+            }
+            if sum(a in flagged for a in members) >= share * len(members):
+                detected = cutoff
+                break
+        results.append(
+            {
+                "campaign": campaign,
+                "first_exchange": start.isoformat(),
+                "detected_at": detected.isoformat() if detected else None,
+                "hours_to_detection": round((detected - start).total_seconds() / 3600, 1) if detected else None,
+            }
+        )
+    return results
