@@ -133,6 +133,40 @@ def suspicious_templates(
     )
 
 
+# Indicators that say two accounts are run by the same hands: a harvesting template their heavy
+# users share, one payment instrument. Network and sign-up coincidences are weaker: cloud /24s
+# and sign-up hours are shared by strangers, so they attach accounts but never merge campaigns.
+STRONG_KINDS = ("template", "payment")
+
+
+def _components(account_index: np.ndarray, indicator_index: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Component label per account of the bipartite graph given as edge lists; -1 when alone."""
+    n_indicators = int(indicator_index.max()) + 1 if len(indicator_index) else 0
+    size = n_accounts + n_indicators
+    graph = coo_matrix((np.ones(len(account_index)), (account_index, n_accounts + indicator_index)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    account_labels = labels[:n_accounts].astype(np.int64)
+    linked = np.zeros(n_accounts, dtype=bool)
+    linked[account_index] = True
+    return np.where(linked, account_labels, -1)
+
+
+def _risky_infrastructure(
+    accounts: pa.Array, risk: np.ndarray, infrastructure: pa.Table, settings: Linking
+) -> pa.Table:
+    """Infrastructure rows of risky accounts, for indicators that at least two of them hold."""
+    positions = pc.index_in(infrastructure.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
+    known = ~np.isnan(positions.astype(float))
+    risky = np.zeros(len(positions), dtype=bool)
+    risky[known] = risk[positions[known].astype(int)] >= settings.risky_account
+    shared = infrastructure.filter(pa.array(risky))
+    counts = shared.group_by(["kind", "indicator"]).aggregate([("account_id", "count_distinct")])
+    multi = counts.filter(pc.greater_equal(counts.column("account_id_count_distinct"), 2))
+    keys = pc.binary_join_element_wise(multi.column("kind"), multi.column("indicator"), "\x1f")
+    shared_keys = pc.binary_join_element_wise(shared.column("kind"), shared.column("indicator"), "\x1f")
+    return shared.filter(pc.is_in(shared_keys, value_set=keys))
+
+
 def link(
     accounts: pa.Array,
     risk: np.ndarray,
@@ -141,10 +175,14 @@ def link(
     infrastructure: pa.Table,
     settings: Linking,
 ) -> Links:
-    """Connected components of the account-indicator graph, keeping those large enough.
+    """Campaigns from the account-indicator graph, keeping those large enough.
 
-    ``infrastructure`` is (account_id, kind, indicator); its edges only join accounts whose
-    own risk reaches ``risky_account``.
+    Strong indicators (linking templates, payment instruments) form the campaigns as connected
+    components. Weak ones (a network with one client fingerprint, a sign-up burst) then attach
+    accounts that no strong indicator placed, to the campaign most of their co-holders are in,
+    or group such accounts among themselves; they never join two campaigns. ``infrastructure``
+    is (account_id, kind, indicator); it only counts for accounts whose own risk reaches
+    ``risky_account``.
     """
     template_edges = users.filter(
         pc.is_in(users.column("template_key"), value_set=linking_templates.column("template_key"))
@@ -157,19 +195,7 @@ def link(
         }
     )
     if infrastructure.num_rows:
-        positions = pc.index_in(infrastructure.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
-        known = ~np.isnan(positions.astype(float))
-        risky = np.zeros(len(positions), dtype=bool)
-        risky[known] = risk[positions[known].astype(int)] >= settings.risky_account
-        shared = infrastructure.filter(pa.array(risky))
-        # an indicator held by a single risky account links nothing
-        counts = shared.group_by(["kind", "indicator"]).aggregate([("account_id", "count_distinct")])
-        multi = counts.filter(pc.greater_equal(counts.column("account_id_count_distinct"), 2))
-        keys = pc.binary_join_element_wise(multi.column("kind"), multi.column("indicator"), "\x1f")
-        shared_keys = pc.binary_join_element_wise(shared.column("kind"), shared.column("indicator"), "\x1f")
-        edges = pa.concat_tables(
-            [edges, shared.filter(pc.is_in(shared_keys, value_set=keys)).select(edges.column_names)]
-        )
+        edges = pa.concat_tables([edges, _risky_infrastructure(accounts, risk, infrastructure, settings)])
     n_accounts = len(accounts)
     campaign = np.full(n_accounts, -1, dtype=np.int64)
     attachment = np.zeros(n_accounts)
@@ -179,29 +205,45 @@ def link(
         pc.index_in(edges.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False).astype(int)
     )
     indicator_keys = pc.binary_join_element_wise(edges.column("kind"), edges.column("indicator"), "\x1f")
-    indicator_ids, indicator_index = np.unique(indicator_keys.to_numpy(zero_copy_only=False), return_inverse=True)
-    size = n_accounts + len(indicator_ids)
-    graph = coo_matrix((np.ones(len(account_index)), (account_index, n_accounts + indicator_index)), shape=(size, size))
-    _, labels = connected_components(graph, directed=False)
-    account_labels = labels[:n_accounts]
-    linked = np.zeros(n_accounts, dtype=bool)
-    linked[account_index] = True
-    members = np.bincount(account_labels[linked], minlength=labels.max() + 1)
-    big = members >= settings.campaign_min_accounts
-    keep = linked & big[account_labels]
+    _, indicator_index = np.unique(indicator_keys.to_numpy(zero_copy_only=False), return_inverse=True)
+    strong = pc.is_in(edges.column("kind"), value_set=pa.array(STRONG_KINDS)).to_numpy(zero_copy_only=False)
+    labels = _components(account_index[strong], indicator_index[strong], n_accounts)
+    weak_accounts, weak_indicators = account_index[~strong], indicator_index[~strong]
+    if len(weak_accounts):
+        # each weak indicator votes for the campaign most of its placed holders are in
+        placed = labels[weak_accounts] >= 0
+        votes: dict[int, dict[int, int]] = {}
+        for indicator, label in zip(
+            weak_indicators[placed].tolist(), labels[weak_accounts[placed]].tolist(), strict=True
+        ):
+            votes.setdefault(indicator, {}).setdefault(label, 0)
+            votes[indicator][label] += 1
+        choice: dict[int, dict[int, int]] = {}
+        for account, indicator in zip(weak_accounts[~placed].tolist(), weak_indicators[~placed].tolist(), strict=True):
+            for label, count in votes.get(indicator, {}).items():
+                choice.setdefault(account, {}).setdefault(label, 0)
+                choice[account][label] += count
+        for account, tally in choice.items():
+            labels[account] = max(tally, key=lambda label: (tally[label], -label))
+        # accounts still unplaced group among themselves through their weak indicators
+        loose = labels[weak_accounts] < 0
+        if loose.any():
+            grouped = _components(weak_accounts[loose], weak_indicators[loose], n_accounts)
+            fresh = grouped >= 0
+            labels[fresh] = grouped[fresh] + labels.max() + 1
+    linked = labels >= 0
+    members = np.bincount(labels[linked], minlength=labels.max() + 1)
+    keep = linked & (members >= settings.campaign_min_accounts)[np.maximum(labels, 0)]
     # campaigns numbered 0.. by size, largest first, so ids are stable for the same input
     order = np.argsort(-members, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    campaign[keep] = rank[account_labels[keep]]
+    campaign[keep] = rank[labels[keep]]
     dense = {old: new for new, old in enumerate(sorted(set(campaign[keep].tolist())))}
     campaign[keep] = [dense[c] for c in campaign[keep].tolist()]
     # attachment: the share of the account's traffic on templates that link its campaign
-    template_share = users.filter(
-        pc.is_in(users.column("template_key"), value_set=linking_templates.column("template_key"))
-    )
-    if template_share.num_rows:
-        per_account = template_share.group_by("account_id").aggregate([("share", "sum")])
+    if template_edges.num_rows:
+        per_account = template_edges.group_by("account_id").aggregate([("share", "sum")])
         positions = pc.index_in(per_account.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
         attachment[positions.astype(int)] = per_account.column("share_sum").to_numpy()
     member_ids = pc.take(accounts, pa.array(np.flatnonzero(keep)))
