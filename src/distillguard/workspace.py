@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -387,7 +388,8 @@ class _Stager:
     UTC day (``exchanges/day=D/NNNNN.parquet``), accounts as one file.
 
     Rows are buffered per day up to a total of ``buffer_rows`` so that files whose days are
-    interleaved still get row groups of a useful size, in bounded memory.
+    interleaved still get row groups of a useful size, in bounded memory. Compression and
+    writing run on a thread of their own (Arrow releases the GIL), overlapping the parsing.
     """
 
     def __init__(self, staging: Path, kind: str, number: int, buffer_rows: int = 131_072):
@@ -399,6 +401,8 @@ class _Stager:
         self.buffers: dict[str, list[pa.Table]] = {}
         self.buffered = 0
         self.writers: dict[str, pq.ParquetWriter] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="distillguard-stager")
+        self.pending: deque[Future[None]] = deque()
 
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:
@@ -425,11 +429,16 @@ class _Stager:
     def _flush(self, partition: str) -> None:
         tables = self.buffers.pop(partition)
         self.buffered -= sum(t.num_rows for t in tables)
+        while len(self.pending) >= 2:  # bounded: at most two batches wait for the writer
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._write, partition, pa.concat_tables(tables)))
+
+    def _write(self, partition: str, table: pa.Table) -> None:
         if partition not in self.writers:
             folder = self.folder / partition
             folder.mkdir(parents=True, exist_ok=True)
             self.writers[partition] = pq.ParquetWriter(folder / self.name, self.schema, compression="zstd")
-        self.writers[partition].write_table(pa.concat_tables(tables))
+        self.writers[partition].write_table(table)
 
     def __enter__(self) -> _Stager:
         return self
@@ -439,7 +448,10 @@ class _Stager:
             if exc_info[0] is None:
                 for partition in list(self.buffers):
                     self._flush(partition)
+            while self.pending:
+                self.pending.popleft().result()  # raises what the writer thread raised
         finally:
+            self.pool.shutdown(wait=True)
             for writer in self.writers.values():
                 writer.close()
 

@@ -29,6 +29,8 @@ from distillguard.schema import (
     validate_exchanges,
 )
 
+# Bytes asked of the stream at a time: large reads keep the per-chunk Python work small.
+READ_BYTES = 4 << 20
 # Files at least this large are mapped by a process pool; below it, starting workers costs more.
 PARALLEL_MIN_BYTES = 32 << 20
 MAX_WORKERS = 4
@@ -185,7 +187,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     with open_binary(path) as stream:
         while True:
             try:
-                chunk = stream.read1(1 << 20)
+                chunk = stream.read1(READ_BYTES)
             except _READ_ERRORS as exc:
                 if spool:
                     spool.close()
