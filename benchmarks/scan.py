@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import run_measured, write_results
+from simulate import expected_per_unit_scale
 
 
 def prompt_hash_floor(workspace: Path) -> dict:
@@ -48,9 +49,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="folder for the data (kept afterwards)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="dg-bench-scan-"))
-    from distillguard.simulate import load_scenario
-
-    base = load_scenario(args.scenario).expected_exchanges()
+    base = expected_per_unit_scale(args.scenario)
     runs = []
     for size in args.sizes:
         scale = size / base
