@@ -12,6 +12,7 @@ import pytest
 from distillguard.scan import ACCOUNTS_SCHEMA, CAMPAIGNS_SCHEMA
 from distillguard.signals import SIGNALS_SCHEMA
 
+from .conftest import exchange, write_jsonl
 from .test_cli import distillguard
 
 
@@ -92,3 +93,19 @@ def test_scanning_log_files_directly_matches_the_workspace_scan(scanned: dict[st
     direct = pq.read_table(tmp_path / "direct" / "accounts.parquet").select(["account_id", "verdict"])
     stored = pq.read_table(scanned["findings"] / "accounts.parquet").select(["account_id", "verdict"])
     assert direct.sort_by("account_id").equals(stored.sort_by("account_id"))
+
+
+def test_a_rescan_reuses_signals_and_computes_only_new_traffic(scanned: dict[str, Path], tmp_path: Path) -> None:
+    workspace = scanned["workspace"]
+    again = distillguard("scan", "-w", str(workspace), "--out", str(tmp_path / "again"), "--quiet")
+    assert again.returncode == 0, again.stderr
+    run = json.loads((tmp_path / "again" / "run.json").read_text())
+    assert run["input"]["signals_computed"] == 0 and run["input"]["exchanges_scanned"] > 0
+    new_day = [exchange(i, exchange_id=f"late-{i}", ts=f"2027-02-01T10:00:{i:02d}Z") for i in range(12)]
+    write_jsonl(tmp_path / "late.jsonl", new_day)
+    assert distillguard("ingest", str(tmp_path / "late.jsonl"), "-w", str(workspace), "--quiet").returncode == 0
+    later = distillguard("scan", "-w", str(workspace), "--out", str(tmp_path / "later"), "--quiet")
+    assert later.returncode == 0, later.stderr
+    run = json.loads((tmp_path / "later" / "run.json").read_text())
+    assert run["input"]["signals_computed"] == 12
+    assert run["input"]["exchanges_scanned"] == run["input"]["exchanges_in_workspace"]

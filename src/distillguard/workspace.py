@@ -349,6 +349,43 @@ class Workspace:
             ],
         )
 
+    # -- derived data ------------------------------------------------------------------
+    def signal_files(
+        self,
+        version: str,
+        columns: str,
+        compute: Callable[[pa.RecordBatch], pa.Table],
+        schema: pa.Schema,
+        on_file: Callable[[int], None] | None = None,
+    ) -> list[Path]:
+        """Per-exchange signals for every exchange file, computed once and kept.
+
+        Exchange files never change once written (ingest only adds files), so a signals file
+        per exchange file, under a folder named by ``version`` (the signal code's hash), makes
+        each scan compute signals only for what was ingested since the last one.
+        """
+        root = self.root / "signals" / version
+        files = []
+        for exchange_file in sorted((self.root / "exchanges").glob("day=*/*.parquet")):
+            target = root / exchange_file.parent.name / exchange_file.name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_suffix(".tmp")
+                rows = 0
+                with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
+                    source = pq.ParquetFile(exchange_file)
+                    for batch in source.iter_batches(batch_size=65_536, columns=columns.split(", ")):
+                        writer.write_table(compute(batch))
+                        rows += batch.num_rows
+                partial.replace(target)  # a crash mid-file leaves no half-written cache behind
+                if on_file:
+                    on_file(rows)
+            files.append(target)
+        for stale in (self.root / "signals").glob("*"):
+            if stale.is_dir() and stale.name != version:
+                shutil.rmtree(stale, ignore_errors=True)  # signals of older code are never read again
+        return files
+
     # -- info --------------------------------------------------------------------------
     def info(self) -> dict:
         """A summary: exchanges, accounts, time range, models, formats, quarantined records."""
