@@ -79,6 +79,18 @@ def write_report(findings: Path, engine, run: dict, top_campaigns: int = 8, top_
             "JOIN wanted_examples w USING (exchange_id)"
         ).to_pylist():
             examples[row["exchange_id"]] = row
+    # one example opening per template indicator, so the analyst reads the template, not a hash
+    template_texts: dict[str, str] = {}
+    keys = sorted({i["value"] for c in campaigns[:top_campaigns] for i in c["indicators"] if i["kind"] == "template"})
+    if keys:
+        engine.register("wanted_templates", pa.table({"template_key": keys}))
+        for row in engine.table(
+            "SELECT j.template_key, any_value(concat_ws(' ⏎ ', e.system, e.prompt)) AS text FROM joined j "
+            "JOIN wanted_templates w USING (template_key) JOIN exchanges e ON e.exchange_id = j.exchange_id "
+            "WHERE j.turn = 0 GROUP BY j.template_key"
+        ).to_pylist():
+            text = row["text"] or ""
+            template_texts[row["template_key"]] = text[:140] + ("…" if len(text) > 140 else "")
     series: dict[str, list[tuple[datetime, int]]] = {}
     if campaigns:
         rows = engine.table(
@@ -114,7 +126,7 @@ def write_report(findings: Path, engine, run: dict, top_campaigns: int = 8, top_
     if not campaigns:
         body.append("<p>No campaign was found. Accounts flagged on their own are listed below.</p>")
     for campaign in campaigns[:top_campaigns]:
-        body.append(_campaign_section(campaign, examples, accounts))
+        body.append(_campaign_section(campaign, examples, template_texts))
     if len(campaigns) > top_campaigns:
         body.append(
             f"<p class='muted'>{len(campaigns) - top_campaigns} smaller campaigns are in campaigns.parquet.</p>"
@@ -141,7 +153,7 @@ def _card(label: str, value: int) -> str:
     return f"<div class='card'><b>{value:,}</b><span>{_e(label)}</span></div>"
 
 
-def _campaign_section(campaign: dict, examples: dict[str, dict], accounts) -> str:  # type: ignore[no-untyped-def]
+def _campaign_section(campaign: dict, examples: dict[str, dict], template_texts: dict[str, str]) -> str:
     risk = campaign["risk"]
     focus = "".join(
         f"<li><span class='bar' style='width:{item['share'] * 100:.0f}%'></span>{_e(item['capability'])} "
@@ -149,7 +161,9 @@ def _campaign_section(campaign: dict, examples: dict[str, dict], accounts) -> st
         for item in campaign["capabilities"]
     )
     indicators = "".join(
-        f"<tr><td>{_e(item['kind'])}</td><td><code>{_e(item['value'][:90])}</code></td><td>{item['accounts']:,}</td></tr>"
+        f"<tr><td>{_e(item['kind'])}</td><td><code>{_e(item['value'][:90])}</code>"
+        + (f"<div class='muted'>{_e(template_texts[item['value']])}</div>" if item["value"] in template_texts else "")
+        + f"</td><td>{item['accounts']:,}</td></tr>"
         for item in campaign["indicators"]
     )
     shown = []
