@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import multiprocessing
 import operator
-import os
 import uuid
 import zlib
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -31,9 +28,6 @@ from distillguard.schema import (
 
 # Bytes asked of the stream at a time: large reads keep the per-chunk Python work small.
 READ_BYTES = 4 << 20
-# Files at least this large are mapped by a process pool; below it, starting workers costs more.
-PARALLEL_MIN_BYTES = 32 << 20
-MAX_WORKERS = 4
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 PARQUET_MAGIC = b"PAR1"
@@ -294,8 +288,6 @@ class Reader:
     name: ClassVar[str]
     kind: ClassVar[str] = "exchanges"
     description: ClassVar[str] = ""
-    # whether large files are mapped by worker processes (readers that map in Python)
-    parallel: ClassVar[bool] = True
 
     def __init__(self, options: ReadOptions | None = None):
         self.options = options or ReadOptions()
@@ -313,34 +305,13 @@ class Reader:
         raise NotImplementedError
 
     def read(self, path: Path) -> Iterator[ReadBatch]:
-        """Read a file block by block; one ReadBatch per block of about 8 MB.
-
-        Large files are mapped by a pool of worker processes (one per core), block order
-        kept, when the reader maps records in Python (``parallel``).
-        """
+        """Read a file block by block; one ReadBatch per block of about 8 MB."""
         source = str(path)
         next_line = 1
-        blocks = iter_blocks(path, self.options)
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        use_pool = self.parallel and workers > 1 and path.stat().st_size >= PARALLEL_MIN_BYTES
         try:
-            if not use_pool:
-                for block in blocks:
-                    next_line = block.first_line + block.lines
-                    yield self.read_block(source, block)
-                return
-            context = multiprocessing.get_context("spawn")  # no fork of a process holding engine threads
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                pending: deque[Future[ReadBatch]] = deque()
-                try:
-                    for block in blocks:
-                        next_line = block.first_line + block.lines
-                        pending.append(pool.submit(self.read_block, source, block))
-                        if len(pending) > 2 * workers:
-                            yield pending.popleft().result()
-                finally:
-                    while pending:
-                        yield pending.popleft().result()
+            for block in iter_blocks(path, self.options):
+                next_line = block.first_line + block.lines
+                yield self.read_block(source, block)
         except TruncatedInput as exc:
             cut = Quarantined(source, next_line, "truncated_file", str(exc))
             schema = EXCHANGE_SCHEMA if self.kind == "exchanges" else ACCOUNT_SCHEMA

@@ -57,8 +57,6 @@ class CanonicalJsonl(Reader):
             raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object")
         return [record]
 
-    parallel = False  # Arrow's JSON reader already uses every core
-
     def read_block(self, source: str, block: Block) -> ReadBatch:
         if block.data is None:
             return super().read_block(source, block)
