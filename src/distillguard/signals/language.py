@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from distillguard.signals.text import ascii_form, ascii_rows, slice_chars
+
 WINDOW = 256
 UNDETERMINED = "und"
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "zh", "ja", "ko", "ru", "uk", "ar", "hi", "el", "he", "th")
@@ -53,21 +55,34 @@ _UKRAINIAN = "[іїєґ]"
 _CLEAR_ENGLISH = 3
 
 
-def detect_language(text: pa.Array) -> pa.Array:
+def detect_language(text: pa.Array, *, ascii: np.ndarray | None = None) -> pa.Array:
     """ISO 639-1 code per text (see ``LANGUAGES``), or ``"und"`` when there is no evidence.
+
+    ``ascii`` (:func:`distillguard.signals.text.ascii_rows` of ``text``) saves a pass when known.
 
     >>> detect_language(pa.array(["What is the capital of France?", "¿Cuál es la capital de España?",
     ...                           "東京は日本の首都です。", "42", None])).to_pylist()
     ['en', 'es', 'ja', 'und', 'und']
     """
-    window = pc.utf8_slice_codeunits(pc.fill_null(pc.cast(text, pa.string()), ""), 0, WINDOW)
-    n = len(window)
+    text = pc.fill_null(pc.cast(text, pa.string()), "")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    n = len(text)
     result = np.full(n, UNDETERMINED, dtype=object)
     if n == 0:
         return pa.array(result, pa.string())
-    is_ascii = np.asarray(pc.equal(pc.utf8_length(window), pc.binary_length(window)))
-    english = _count(window, _LATIN_WORDS["en"], words=True)
-    clear = is_ascii & (english >= _CLEAR_ENGLISH)
+    whole_ascii = ascii_rows(text) if ascii is None else ascii
+    window = slice_chars(text, 0, WINDOW, ascii=whole_ascii)
+    # The window of a text with non-ASCII letters further on may still be pure ASCII.
+    is_ascii = whole_ascii.copy()
+    others = np.flatnonzero(~whole_ascii)
+    if others.size:
+        is_ascii[others] = ascii_rows(window.take(pa.array(others)))
+    # Most prompts are plain English: one DFA pass settles them (see _at_least).
+    clear = np.zeros(n, dtype=bool)
+    plain = np.flatnonzero(is_ascii)
+    if plain.size:
+        clear[plain] = _at_least(window.take(pa.array(plain)), _LATIN_WORDS["en"], _CLEAR_ENGLISH, ascii=True)
     result[clear] = "en"
 
     rest = np.flatnonzero(~clear)
@@ -79,8 +94,8 @@ def detect_language(text: pa.Array) -> pa.Array:
         if non_ascii.size:
             picked = sub.take(pa.array(non_ascii))
             for row, (_, pattern) in enumerate(_SCRIPTS):
-                scripts[row, non_ascii] = _count(picked, pattern)
-        latin_letters = _count(sub, r"\p{Latin}")
+                scripts[row, non_ascii] = _letters(picked, pattern)
+        latin_letters = _letters(sub, r"\p{Latin}")
         best_script = scripts.argmax(axis=0)
         script_chars = scripts.max(axis=0)
         # Kana only occur in Japanese; Chinese characters inside Japanese text must not win.
@@ -106,7 +121,7 @@ def detect_language(text: pa.Array) -> pa.Array:
             names = list(_LATIN_WORDS)
             scores = np.zeros((len(names), latin.size), dtype=np.float64)
             for row, name in enumerate(names):
-                scores[row] = english[rest[latin]] if name == "en" else _count(picked, _LATIN_WORDS[name], words=True)
+                scores[row] = _count(picked, _LATIN_WORDS[name], words=True)
                 if name in _LATIN_LETTERS:
                     scores[row] += _count(picked, _LATIN_LETTERS[name])
             # Ties between languages that share words go to the one listed first (English).
@@ -118,7 +133,42 @@ def detect_language(text: pa.Array) -> pa.Array:
 
 def _count(text: pa.Array, pattern: str, *, words: bool = False) -> np.ndarray:
     if words:
-        # \b is ASCII-only in RE2: bound words by anything that is not a letter instead.
-        pattern = rf"(?:^|[^\pL])(?:{pattern})(?:$|[^\pL])"
+        pattern = _word(pattern)
     counts = pc.count_substring_regex(text, pattern, ignore_case=True)
     return np.asarray(pc.fill_null(counts, 0), dtype=np.int64)
+
+
+def _letters(text: pa.Array, letter_class: str) -> np.ndarray:
+    """``_count(text, letter_class)`` for a one-character class such as ``\\p{Han}``, in one pass.
+
+    Counting such a pattern match by match costs a search per letter; deleting every run of
+    the class (same case folding) and measuring what went gives the same number.
+    """
+    kept = pc.replace_substring_regex(text, f"(?i)(?:{letter_class})+", "")
+    gone = pc.subtract(pc.utf8_length(text), pc.utf8_length(kept))
+    return np.asarray(pc.fill_null(gone, 0), dtype=np.int64)
+
+
+def _word(words: str) -> str:
+    # \b is ASCII-only in RE2: bound words by anything that is not a letter instead.
+    return rf"(?:^|[^\pL])(?:{words})(?:$|[^\pL])"
+
+
+def _at_least(text: pa.Array, words: str, times: int, *, ascii: bool = False) -> np.ndarray:
+    """``_count(text, words, words=True) >= times`` in one DFA pass, not one search per word.
+
+    What the count counts: Arrow searches again from the end of each match, where ``^`` holds
+    once more, so a word whose leading blank the previous match consumed still counts. The
+    count is therefore the number of places where a listed word starts, bounded by non-letters
+    on both sides (two such words cannot overlap: the only non-letter inside a listed word is
+    an apostrophe, and no listed word is what follows one, "s" in "let's" or "t" in "don't").
+    The pattern asks for ``times`` such places: after the first word and its blank, either the
+    next word at once or anything ending in a non-letter, then the next word. ``ascii`` reads
+    pure-ASCII text with the pattern's ASCII form. tests/test_signals_fast_paths.py checks the
+    equivalence on random text.
+    """
+    word = rf"(?:{words})(?:$|[^\pL])"
+    pattern = r"(?:^|[^\pL])" + word + (r"(?:[\s\S]*[^\pL])?" + word) * (times - 1)
+    if ascii:
+        pattern = ascii_form(pattern)
+    return np.asarray(pc.fill_null(pc.match_substring_regex(text, pattern, ignore_case=True), False))

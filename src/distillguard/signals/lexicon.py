@@ -39,11 +39,13 @@ class Gap:
 class Family:
     """The cues of one signal: ``strong`` alone is enough, ``weak`` only supports a strong one.
 
-    ``triggers`` are plain substrings of which every strong match contains at least one: the
-    triggers of all families fit in one small DFA, the cheap first pass over every row that
-    decides which rows are worth the full patterns (a union of the full patterns overflows
-    RE2's DFA memory and falls back to an NFA a hundred times slower). ``anchor_pattern``
-    (the rarer side of each gapped cue) is what the triggers were written from.
+    ``triggers`` are plain substrings of which every strong match contains at least one: a
+    strong cue only counts on a row that holds a trigger of some family. They were the cheap
+    first pass over every row (a union of the full patterns overflows RE2's DFA memory); that
+    pass is now a Hyperscan prefilter of the strong cues themselves (see
+    :mod:`distillguard.signals.multiscan`), and the triggers are checked on the rows it keeps.
+    Every pattern must stay valid for both engines: RE2 syntax, which Hyperscan reads too.
+    ``anchor_pattern`` (the rarer side of each gapped cue) is what the triggers were written from.
     """
 
     strong: tuple[str | Gap, ...]
@@ -52,8 +54,13 @@ class Family:
     negated: tuple[str, ...] = ()  # strong cues turned down ("do not explain your reasoning"): each cancels one
 
     @property
+    def strong_cues(self) -> tuple[str, ...]:
+        """Each strong cue as one RE2 pattern (gaps spelled out, ``\\w`` widened to all scripts)."""
+        return tuple(_strong(p) for p in self.strong)
+
+    @property
     def strong_pattern(self) -> str:
-        return "|".join(f"(?:{_strong(p)})" for p in self.strong)
+        return "|".join(f"(?:{cue})" for cue in self.strong_cues)
 
     @property
     def anchor_pattern(self) -> str:
@@ -78,9 +85,12 @@ class Family:
         than four unions of a dozen; and a cue with non-ASCII letters cannot match an ASCII row,
         so cues in Chinese, Japanese, Russian or Korean only run on rows with non-ASCII text.
         """
-        cues = [_strong(cue) for cue in self.strong]
-        cues = [cue for cue in cues if (_NON_LATIN.search(cue) is None) == ascii]
-        return ["|".join(f"(?:{cue})" for cue in cues[i : i + CHUNK]) for i in range(0, len(cues), CHUNK)]
+        return ["|".join(f"(?:{cue})" for cue in chunk) for chunk in self.strong_chunk_cues(ascii=ascii)]
+
+    def strong_chunk_cues(self, *, ascii: bool) -> list[tuple[str, ...]]:
+        """The cues of each of :meth:`strong_chunks`, one tuple per chunk."""
+        cues = [cue for cue in self.strong_cues if (_NON_LATIN.search(cue) is None) == ascii]
+        return [tuple(cues[i : i + CHUNK]) for i in range(0, len(cues), CHUNK)]
 
 
 CHUNK = 12

@@ -1,16 +1,24 @@
 """Per-exchange request signals over Arrow batches: what each prompt asks the model to do.
 
-Every signal is computed for a whole batch by a few Arrow (RE2) and numpy passes; no Python
-runs per exchange except hashing each *distinct* template text once. The columns are named
-once, in :data:`SIGNAL_COLUMNS`; profiles, the streaming scorer and the report derive their
-names from it.
+Every signal is computed for a whole batch by Arrow (RE2), Hyperscan and numpy passes; no
+Python runs per exchange except one Hyperscan call per row and hashing each *distinct*
+template text once. The columns are named once, in :data:`SIGNAL_COLUMNS`; profiles, the
+streaming scorer and the report derive their names from it.
 
 How the family scores are made (``cot_elicitation`` ... ``censorship_rewrite``, and the text
-part of ``agentic``): one pass of every family's trigger words marks the rows worth reading;
-on those rows each family's strong patterns are counted and its weak patterns matched. A
-family scores 0 without a strong cue, ``SCORE_STRONG`` with one, plus ``SCORE_SUPPORT`` for a
-supporting weak cue and plus ``SCORE_SUPPORT`` for a second strong cue (capped at 1). A
-signal is "on" at ``ON`` (0.5) or more, i.e. as soon as one strong cue is present.
+part of ``agentic``): each family's strong cues are counted and its weak cues matched, on rows
+that also hold a trigger word (of any family). A family scores 0 without a strong cue,
+``SCORE_STRONG`` with one, plus ``SCORE_SUPPORT`` for a supporting weak cue and plus
+``SCORE_SUPPORT`` for a second strong cue (capped at 1). A signal is "on" at ``ON`` (0.5) or
+more, i.e. as soon as one strong cue is present.
+
+How it stays fast, with the scores still RE2's own (tests/test_signals_fast_paths.py): one
+Hyperscan pass per row finds the few rows where a chunk of strong cues may match
+(:mod:`.multiscan`), and only those are counted by RE2; whatever depends on the system prompt
+alone (its window, persona, capability opening, template part) is computed once per distinct
+system prompt, as pipelines send one system prompt thousands of times; pure-ASCII strings are
+cut by bytes (:mod:`.text`) and read by ASCII forms of the patterns, which compile faster (RE2
+compiles a pattern on every Arrow call, several milliseconds for the large ones).
 """
 
 from __future__ import annotations
@@ -24,8 +32,11 @@ import pyarrow.compute as pc
 from distillguard.errors import InputError
 from distillguard.schema import TIMESTAMP
 from distillguard.signals import lexicon
+from distillguard.signals.language import WINDOW as LANGUAGE_WINDOW
 from distillguard.signals.language import detect_language
+from distillguard.signals.multiscan import MultiScan
 from distillguard.signals.template import template_keys
+from distillguard.signals.text import ascii_form, per_form, slice_chars
 
 ON = 0.5
 SCORE_STRONG = 0.7
@@ -54,7 +65,7 @@ PROMPT_HEAD, PROMPT_TAIL = 512, 256
 PERSONA_CHARS = 200  # persona cues are read at the opening of the system prompt and prompt
 CAPABILITY_SYSTEM, CAPABILITY_PROMPT = 160, 320
 CHIT_CHAT_CHARS = 80
-CHUNK_ROWS = 32_768
+CHUNK_ROWS = 65_536  # the scan reads batches of this size: one batch, one set of RE2 compiles
 REQUIRED_COLUMNS = ("exchange_id", "account_id", "ts", "system", "prompt", "tools", "n_images")
 
 
@@ -145,13 +156,60 @@ _TEXT_FAMILIES = tuple(name for name in lexicon.FAMILIES if name != "persona_sys
 _ALL_TRIGGERS = [t for name in _TEXT_FAMILIES for t in lexicon.FAMILIES[name].triggers]
 _TRIGGERS_ASCII = lexicon.trigger_pattern([t for t in _ALL_TRIGGERS if t.isascii()])
 _TRIGGERS_OTHER = lexicon.trigger_pattern([t for t in _ALL_TRIGGERS if not t.isascii()])
-_CHUNKS = {
-    name: (lexicon.FAMILIES[name].strong_chunks(ascii=True), lexicon.FAMILIES[name].strong_chunks(ascii=False))
-    for name in _TEXT_FAMILIES
-}
+# The strong cues of each family in chunks (see lexicon.Family.strong_chunks): (family index,
+# union of the chunk's cues, whether the chunk is read on rows without non-ASCII text).
+_CHUNKS = tuple(
+    (index, cues, ascii)
+    for index, name in enumerate(_TEXT_FAMILIES)
+    for ascii in (True, False)
+    for cues in lexicon.FAMILIES[name].strong_chunk_cues(ascii=ascii)
+)
+_CHUNK_PATTERNS = tuple("|".join(f"(?:{cue})" for cue in cues) for _, cues, _ in _CHUNKS)
+# One Hyperscan pass per row says which chunks may match there (a superset of RE2's matches).
+_CHUNK_SCAN = MultiScan([cues for _, cues, _ in _CHUNKS])
+# The mark _window puts between the head and the tail of a long text, and the character that
+# stands for it in the text the families read: no pattern of the lexicon names either, in a
+# literal or a class, and both are caseless characters outside \w, \s, \d and \pL, so every
+# pattern matches the same spans with either (tests/test_signals_fast_paths.py checks it). DEL
+# keeps long rows pure ASCII, the fast path of Hyperscan and of the patterns.
+_WINDOW_MARK, _STAND_IN = "…", "\x7f"
 _CAPABILITY_DOMAINS = tuple(name for name in lexicon.CAPABILITY_CUES if name != "writing")
+
+
+def _without_word_tails(pattern: str) -> str:
+    """The pattern with ``\\w*`` cut from the end of each top-level alternative.
+
+    Which group of the capability pattern matches first depends only on where each cue
+    starts, never on how far a trailing ``\\w*`` runs on ("translat\\w*"); without it the
+    pattern has no Unicode word class left, which is most of RE2's time compiling it.
+    """
+    branches, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 2 if pattern[i + 1 : i + 2] == "]" or pattern[i + 1 : i + 3] == "^]" else 1
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    branches.append(pattern[start:])
+    return "|".join(b[:-3] if b.endswith(r"\w*") and len(b) > 3 else b for b in branches)
+
+
 _CAPABILITY_PATTERN = "(?i)" + "|".join(
-    f"(?P<{name}>{lexicon.unicode_words(lexicon.CAPABILITY_CUES[name])})" for name in _CAPABILITY_DOMAINS
+    f"(?P<{name}>{lexicon.unicode_words(_without_word_tails(lexicon.CAPABILITY_CUES[name]))})"
+    for name in _CAPABILITY_DOMAINS
 )
 _WRITING_PATTERN = lexicon.unicode_words(lexicon.CAPABILITY_CUES["writing"])
 
@@ -191,28 +249,25 @@ def request_signals(table: pa.Table | pa.RecordBatch) -> pa.Table:
 
 def _signals_of_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     n = batch.num_rows
-    system = pc.fill_null(pc.cast(batch.column("system"), pa.string()), "")
-    prompt = pc.fill_null(pc.cast(batch.column("prompt"), pa.string()), "")
-    prompt_chars = pc.cast(pc.utf8_length(prompt), pa.int32())
-    system_chars = pc.cast(pc.utf8_length(system), pa.int32())
+    # System prompts repeat massively (one per pipeline or product): everything read from
+    # the system prompt alone is computed once per distinct system prompt.
+    system = pc.dictionary_encode(pc.fill_null(pc.cast(batch.column("system"), pa.string()), ""))
+    systems = _Distinct(system.dictionary, np.asarray(system.indices))
+    prompt = _Texts(pc.fill_null(pc.cast(batch.column("prompt"), pa.string()), ""))
+    system_chars = pa.array(systems.chars[systems.rows], pa.int32())
 
-    scan = pc.binary_join_element_wise(
-        _window(system, SYSTEM_HEAD, SYSTEM_TAIL), _window(prompt, PROMPT_HEAD, PROMPT_TAIL), "\n\n"
-    )
-    scores = _family_scores(scan)
-
-    persona = _persona_score(system, prompt)
+    scores = _family_scores(systems, prompt)
+    scores["persona_system"] = _persona_score(systems, prompt)
     tools = np.asarray(pc.fill_null(pc.list_value_length(batch.column("tools")), 0), dtype=np.int64)
     tool_score = np.where(tools >= 3, SCORE_MANY_TOOLS, np.where(tools > 0, SCORE_TOOLS, 0.0))
     text_score = scores["agentic"]
     agentic = np.maximum(tool_score, text_score) + np.where((tool_score > 0) & (text_score > 0), SCORE_SUPPORT, 0.0)
     scores["agentic"] = np.minimum(agentic, 1.0)
-    scores["persona_system"] = persona
 
     n_images = np.asarray(pc.fill_null(batch.column("n_images"), 0), dtype=np.int64)
-    capability = _capability(system, prompt, np.asarray(prompt_chars), scores, n_images)
-    language = detect_language(pc.if_else(pc.equal(prompt_chars, 0), system, prompt))
-    template_key, template_generic = template_keys(system, prompt)
+    capability = _capability(systems, prompt, scores, n_images)
+    language = detect_language(_prompt_or_system(systems, prompt), ascii=_prompt_or_system_ascii(systems, prompt))
+    template_key, template_generic = template_keys(system, prompt.text, prompt_ascii=prompt.ascii)
 
     columns: dict[str, pa.Array] = {
         "exchange_id": batch.column("exchange_id"),
@@ -225,58 +280,133 @@ def _signals_of_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     columns["language"] = language
     columns["template_key"] = template_key
     columns["template_generic"] = template_generic
-    columns["prompt_chars"] = prompt_chars
+    columns["prompt_chars"] = pa.array(prompt.chars, pa.int32())
     columns["system_chars"] = system_chars
     assert all(len(column) == n for column in columns.values())
     return pa.RecordBatch.from_arrays([pc.cast(columns[f.name], f.type) for f in SIGNALS_SCHEMA], schema=SIGNALS_SCHEMA)
 
 
-def _window(text: pa.Array, head: int, tail: int) -> pa.Array:
-    """The first ``head`` and last ``tail`` characters of long texts, the whole of short ones."""
-    long_rows = pc.greater(pc.utf8_length(text), head + tail)
-    if not pc.any(long_rows).as_py():
-        return text
-    picked = pc.filter(text, long_rows)
+class _Texts:
+    """A string column (nulls filled) with, per row, its length in characters and whether it is pure ASCII."""
+
+    def __init__(self, text: pa.Array):
+        self.text = text
+        self.chars = np.asarray(pc.utf8_length(text), dtype=np.int64)
+        self.ascii = self.chars == np.asarray(pc.binary_length(text), dtype=np.int64)
+
+    def head(self, chars: int) -> pa.Array:
+        return slice_chars(self.text, 0, chars, ascii=self.ascii)
+
+
+class _Distinct(_Texts):
+    """The distinct system prompts of a batch, and which one each row holds (``rows``)."""
+
+    def __init__(self, text: pa.Array, rows: np.ndarray):
+        super().__init__(text)
+        self.rows = rows
+        self.row_indices = pa.array(rows)
+
+    def per_row(self, values: pa.Array) -> pa.Array:
+        return values.take(self.row_indices)
+
+
+def _prompt_or_system(systems: _Distinct, prompt: _Texts) -> pa.Array:
+    """The prompt, or the opening of the system prompt where the prompt is empty (for the language)."""
+    empty = prompt.chars == 0
+    if not empty.any():
+        return prompt.text
+    system_head = systems.head(LANGUAGE_WINDOW)
+    return pc.replace_with_mask(prompt.text, pa.array(empty), system_head.take(pa.array(systems.rows[empty])))
+
+
+def _prompt_or_system_ascii(systems: _Distinct, prompt: _Texts) -> np.ndarray:
+    return np.where(prompt.chars == 0, systems.ascii[systems.rows], prompt.ascii)
+
+
+def _window(texts: _Texts, head: int, tail: int, mark: str) -> pa.Array:
+    """The first ``head`` and last ``tail`` characters of long texts, joined by ``mark`` on its
+    own line; the whole of short ones."""
+    long_rows = texts.chars > head + tail
+    if not long_rows.any():
+        return texts.text
+    rows = np.flatnonzero(long_rows)
+    picked = texts.text.take(pa.array(rows))
+    ascii = texts.ascii[rows]
     cut = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(picked, 0, head), pc.utf8_slice_codeunits(picked, -tail), "\n…\n"
+        slice_chars(picked, 0, head, ascii=ascii), slice_chars(picked, -tail, ascii=ascii), f"\n{mark}\n"
     )
-    return pc.replace_with_mask(text, long_rows, cut)
+    return pc.replace_with_mask(texts.text, pa.array(long_rows), cut)
 
 
-def _family_scores(scan: pa.Array) -> dict[str, np.ndarray]:
-    n = len(scan)
+def _family_scores(systems: _Distinct, prompt: _Texts) -> dict[str, np.ndarray]:
+    """Family scores: exact RE2 counts, read only where the one-pass prefilter saw a strong cue.
+
+    The text read is the window of the system prompt, a blank line and the window of the
+    prompt, with DEL for the window mark (see ``_STAND_IN``). A row scores 0 for a family
+    without a strong cue, and a chunk of cues counts 0 on a row where none of its cues
+    matches, so the prefilter (a superset of RE2's matches, see :mod:`.multiscan`) only skips
+    counts that would be 0. RE2 compiles a pattern on every call, so a chunk is only counted
+    in batches where it may match, and on ASCII rows in its :func:`.text.ascii_form`.
+    """
+    n = len(prompt.text)
     scores = {name: np.zeros(n, dtype=np.float64) for name in _TEXT_FAMILIES}
-    non_ascii = np.asarray(pc.not_equal(pc.utf8_length(scan), pc.binary_length(scan)))
-    hot = _matches(scan, _TRIGGERS_ASCII)
+    system_window = systems.per_row(_window(systems, SYSTEM_HEAD, SYSTEM_TAIL, _STAND_IN))
+    prompt_window = _window(prompt, PROMPT_HEAD, PROMPT_TAIL, _STAND_IN)
+    text = pc.binary_join_element_wise(system_window, prompt_window, "\n\n")
+    # With DEL for the mark, the text is pure ASCII where the system prompt and prompt are.
+    all_ascii = systems.ascii[systems.rows] & prompt.ascii
+    maybe = _CHUNK_SCAN.scan(text, ascii=all_ascii)
+    candidates = np.flatnonzero(maybe.any(axis=0))
+    if candidates.size == 0:
+        return scores
+    text = text.take(pa.array(candidates))
+    maybe = maybe[:, candidates]
+    system_rows = systems.rows[candidates]
+    ascii = all_ascii[candidates]
+    # "Non-ASCII" as the text with the window mark is: the rows the other scripts' chunks
+    # and trigger words are read on, as they always were.
+    marked = (systems.chars[system_rows] > SYSTEM_HEAD + SYSTEM_TAIL) | (
+        prompt.chars[candidates] > PROMPT_HEAD + PROMPT_TAIL
+    )
+    non_ascii = ~ascii | marked
+    # The trigger words stay the gate they were: a strong cue without one does not count.
+    hot = _matches(text, _TRIGGERS_ASCII)
     other_rows = np.flatnonzero(non_ascii & ~hot)
     if other_rows.size:
-        hot[other_rows] = _matches(scan.take(pa.array(other_rows)), _TRIGGERS_OTHER)
-    hot_rows = np.flatnonzero(hot)
-    if hot_rows.size == 0:
-        return scores
-    hot_text = scan.take(pa.array(hot_rows))
-    hot_non_ascii = np.flatnonzero(non_ascii[hot_rows])
-    hot_non_ascii_text = hot_text.take(pa.array(hot_non_ascii)) if hot_non_ascii.size else None
-    for name in _TEXT_FAMILIES:
+        hot[other_rows] = _matches(text.take(pa.array(other_rows)), _TRIGGERS_OTHER)
+    strong = np.zeros((len(_TEXT_FAMILIES), candidates.size), dtype=np.int64)
+    for chunk, (family, _, on_ascii_rows) in enumerate(_CHUNKS):
+        rows = maybe[chunk] & hot if on_ascii_rows else maybe[chunk] & hot & non_ascii
+        strong[family] += _count_rows(text, rows, ascii, _CHUNK_PATTERNS[chunk])
+    for index, name in enumerate(_TEXT_FAMILIES):
         family = lexicon.FAMILIES[name]
-        ascii_chunks, other_chunks = _CHUNKS[name]
-        strong = np.zeros(hot_rows.size, dtype=np.int64)
-        for chunk in ascii_chunks:
-            strong += _count(hot_text, chunk)
-        if hot_non_ascii_text is not None:
-            for chunk in other_chunks:
-                strong[hot_non_ascii] += _count(hot_non_ascii_text, chunk)
-        if family.negated and strong.any():
-            strong -= _count(hot_text, family.negated_pattern)
-        found = np.flatnonzero(strong > 0)
+        counts = strong[index]
+        if family.negated and counts.any():
+            counts = counts - _count_rows(text, counts > 0, ascii, family.negated_pattern)
+        found = np.flatnonzero(counts > 0)
         if found.size == 0:
             continue
-        score = SCORE_STRONG + np.where(strong[found] >= 2, SCORE_SUPPORT, 0.0)
+        score = SCORE_STRONG + np.where(counts[found] >= 2, SCORE_SUPPORT, 0.0)
         if family.weak:
-            weak = _matches(hot_text.take(pa.array(found)), family.weak_pattern)
+            weak = _count_rows(text, counts > 0, ascii, family.weak_pattern, exists=True)[found] > 0
             score += np.where(weak, SCORE_SUPPORT, 0.0)
-        scores[name][hot_rows[found]] = np.minimum(score, 1.0)
+        scores[name][candidates[found]] = np.minimum(score, 1.0)
     return scores
+
+
+def _count_rows(
+    text: pa.Array, rows: np.ndarray, ascii: np.ndarray, pattern: str, *, exists: bool = False
+) -> np.ndarray:
+    """Matches of ``pattern`` (1/0 with ``exists``) in the ``rows`` (a mask) of ``text``; 0 elsewhere."""
+    counts = np.zeros(len(text), dtype=np.int64)
+    for on_ascii in (True, False):
+        picked = np.flatnonzero(rows & (ascii == on_ascii))
+        if picked.size == 0:
+            continue
+        part = text.take(pa.array(picked))
+        form = ascii_form(pattern) if on_ascii else pattern
+        counts[picked] = _matches(part, form) if exists else _count(part, form)
+    return counts
 
 
 def _matches(text: pa.Array, pattern: str) -> np.ndarray:
@@ -287,37 +417,31 @@ def _count(text: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.count_substring_regex(text, pattern, ignore_case=True), 0), dtype=np.int64)
 
 
-def _persona_score(system: pa.Array, prompt: pa.Array) -> np.ndarray:
+def _persona_score(systems: _Distinct, prompt: _Texts) -> np.ndarray:
+    """Persona cues at the opening of the system prompt (read once per distinct one) and of the prompt."""
     family = lexicon.PERSONA_SYSTEM
-    system_head = pc.utf8_slice_codeunits(system, 0, PERSONA_CHARS)
-    prompt_head = pc.utf8_slice_codeunits(prompt, 0, PERSONA_CHARS)
-
-    def matches(text: pa.Array, pattern: str) -> np.ndarray:
-        return np.asarray(pc.match_substring_regex(text, pattern, ignore_case=True))
-
-    in_system = matches(system_head, family.strong_pattern)
-    in_prompt = matches(prompt_head, family.strong_pattern)
-    expert = matches(system_head, family.weak_pattern) | matches(prompt_head, family.weak_pattern)
+    system_head = systems.head(PERSONA_CHARS)
+    in_system = _matches(system_head, family.strong_pattern)[systems.rows]
+    expert = _matches(system_head, family.weak_pattern)[systems.rows]
+    prompt_head = prompt.head(PERSONA_CHARS)
+    in_prompt = _matches(prompt_head, family.strong_pattern)
     score = np.where(in_system, SCORE_PERSONA_SYSTEM, np.where(in_prompt, SCORE_PERSONA_PROMPT, 0.0))
+    # The prompt's expert words only matter where a persona was found and the system had none.
+    unknown = np.flatnonzero((score > 0) & ~expert)
+    if unknown.size:
+        expert[unknown] = _matches(prompt_head.take(pa.array(unknown)), family.weak_pattern)
     score += np.where((score > 0) & expert, 0.2, 0.0)
     return np.minimum(score, 1.0)
 
 
-def _capability(
-    system: pa.Array,
-    prompt: pa.Array,
-    prompt_chars: np.ndarray,
-    scores: dict[str, np.ndarray],
-    n_images: np.ndarray,
-) -> pa.Array:
+def _capability(systems: _Distinct, prompt: _Texts, scores: dict[str, np.ndarray], n_images: np.ndarray) -> pa.Array:
     text = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(system, 0, CAPABILITY_SYSTEM),
-        pc.utf8_slice_codeunits(prompt, 0, CAPABILITY_PROMPT),
-        "\n",
+        systems.per_row(systems.head(CAPABILITY_SYSTEM)), prompt.head(CAPABILITY_PROMPT), "\n"
     )
     n = len(text)
     result = np.full(n, "other", dtype=object)
-    found = pc.extract_regex(text, _CAPABILITY_PATTERN)
+    ascii = systems.ascii[systems.rows] & prompt.ascii
+    found = per_form(text, ascii, _CAPABILITY_PATTERN, pc.extract_regex)
     decided = np.zeros(n, dtype=bool)
     valid = np.asarray(pc.is_valid(found))
     for name in _CAPABILITY_DOMAINS:
@@ -328,12 +452,16 @@ def _capability(
     reasoning = ~decided & (scores["cot_elicitation"] >= ON)
     result[reasoning] = "reasoning"
     decided |= reasoning
-    writing = ~decided & np.asarray(pc.match_substring_regex(text, _WRITING_PATTERN, ignore_case=True))
-    result[writing] = "writing"
-    decided |= writing
-    greeting = np.asarray(pc.match_substring_regex(prompt, lexicon.CHIT_CHAT, ignore_case=True))
-    chit_chat = ~decided & greeting & (prompt_chars <= CHIT_CHAT_CHARS)
-    result[chit_chat] = "chit_chat"
+    # Writing verbs and greetings only decide what no domain cue did: read them there only.
+    undecided = np.flatnonzero(~decided)
+    if undecided.size:
+        writing = _count_rows(text, ~decided, ascii, _WRITING_PATTERN, exists=True)[undecided] > 0
+        result[undecided[writing]] = "writing"
+        decided[undecided[writing]] = True
+    short = np.flatnonzero(~decided & (prompt.chars <= CHIT_CHAT_CHARS))
+    if short.size:
+        greeting = _matches(prompt.text.take(pa.array(short)), lexicon.CHIT_CHAT)
+        result[short[greeting]] = "chit_chat"
     # What the request is built for overrides what its text talks about.
     result[n_images > 0] = "vision"
     result[scores["agentic"] >= ON] = "agentic"
