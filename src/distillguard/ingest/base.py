@@ -6,7 +6,6 @@ import gzip
 import operator
 import uuid
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,24 +231,6 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
         yield Block(number, data.count(b"\n") + (not data.endswith(b"\n")), data)
 
 
-def iter_lines(path: Path, options: ReadOptions) -> Iterator[tuple[int, bytes | None, str | None]]:
-    """Yield ``(line_number, line, spooled_path)`` for every non-blank line of a file.
-
-    ``line`` is None for an over-long record, whose bytes went to ``spooled_path``. The last
-    line of a file may lack its newline; it is yielded as it is, so readers can tell it was
-    cut. See :func:`iter_blocks` for truncated compressed files.
-    """
-    for block in iter_blocks(path, options):
-        if block.data is None:
-            yield block.first_line, None, block.spooled
-            continue
-        lines = block.data.split(b"\n")
-        last = len(lines) - 1
-        for offset, line in enumerate(lines):
-            if line.strip():
-                yield block.first_line + offset, line if offset == last else line + b"\n", None
-
-
 class _Spool:
     """Where an over-long record's bytes go, chunk by chunk, so it is kept without being held."""
 
@@ -457,13 +438,6 @@ def _item_bytes(item: Any) -> bytes | None:
     return orjson.dumps(item, default=str)
 
 
-def reason_counts(batches: Iterable[ReadBatch]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for batch in batches:
-        counts.update(item.reason for item in batch.quarantined)
-    return counts
-
-
 __all__ = [
     "ItemReject",
     "Mapped",
@@ -472,7 +446,6 @@ __all__ = [
     "ReadOptions",
     "Reader",
     "exchange_id_for",
-    "iter_lines",
     "open_binary",
     "parse_json_line",
     "quarantine_table",

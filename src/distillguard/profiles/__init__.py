@@ -235,5 +235,3 @@ def _top_template_share(templates: pa.Table, accounts: pa.Array) -> dict[str, np
         "total": np.nan_to_num(total),
     }
 
-
-FEATURE_NAMES = [f.name for f in (*BASE_FEATURES, *TIMING_FEATURES, *DERIVED_FEATURES, *ACCOUNT_FEATURES)]
