@@ -234,4 +234,3 @@ def _top_template_share(templates: pa.Table, accounts: pa.Array) -> dict[str, np
         "distinct": np.nan_to_num(distinct),
         "total": np.nan_to_num(total),
     }
-
