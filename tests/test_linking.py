@@ -83,3 +83,20 @@ def test_small_groups_are_not_campaigns() -> None:
         accounts, risk, users, suspicious_templates(users, accounts, risk, signal, settings), infrastructure, settings
     )
     assert (links.campaign == -1).all()
+
+
+def test_attachment_counts_campaign_templates_too_rare_to_link_on_their_own() -> None:
+    from distillguard.linking import Links, campaign_attachment
+
+    accounts = pa.array(["a0", "a1", "a2", "x"])
+    links = Links(accounts, np.array([0, 0, 0, -1]), np.zeros(4), pa.table({"account_id": pa.array([], pa.string())}))
+    templates = pa.table(
+        {
+            "account_id": ["a0", "a0", "a1", "a1", "a2", "x", "x"],
+            "template_key": ["T", "rare", "T", "rare", "own", "rare", "chat"],
+            "exchanges": [60, 20, 50, 50, 10, 5, 95],
+        }
+    )
+    attachment = dict(zip(accounts.to_pylist(), campaign_attachment(links, templates), strict=True))
+    # "rare" is shared by two members: it counts for them; "own" is one member's alone
+    assert attachment == {"a0": 1.0, "a1": 1.0, "a2": 0.0, "x": 0.0}

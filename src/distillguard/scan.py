@@ -7,6 +7,7 @@ never reads labels. Each stage's SQL comes from the core modules; the engine exe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import time
@@ -152,6 +153,9 @@ def scan_workspace(
     linking_templates = linking.suspicious_templates(users, accounts, own.risk, template_signal, settings.linking)
     infrastructure = _infrastructure(engine)
     links = linking.link(accounts, own.risk, users, linking_templates, infrastructure, settings.linking)
+    links = dataclasses.replace(
+        links, attachment=np.maximum(links.attachment, linking.campaign_attachment(links, results["templates"]))
+    )
 
     stages.start("campaigns")
     strength = scoring.member_strength(links, settings.linking.full_attachment_share)

@@ -249,3 +249,28 @@ def link(
     member_ids = pc.take(accounts, pa.array(np.flatnonzero(keep)))
     edges = edges.filter(pc.is_in(edges.column("account_id"), value_set=member_ids))
     return Links(accounts, campaign, np.minimum(attachment, 1.0), edges)
+
+
+def campaign_attachment(links: Links, templates: pa.Table) -> np.ndarray:
+    """Each member's share of traffic in conversations opened with templates that another
+    member of its campaign opens too, whether or not the template links on its own: a proxy
+    account's attack traffic often runs through template variants too rare to link anything,
+    yet its campaign uses them. ``templates`` is (account_id, template_key, exchanges) for
+    every opener; accounts in no campaign get 0."""
+    attachment = np.zeros(len(links.accounts))
+    positions = pc.index_in(templates.column("account_id"), value_set=links.accounts).to_numpy(zero_copy_only=False)
+    known = ~np.isnan(positions.astype(float))
+    rows = positions[known].astype(int)
+    campaign = links.campaign[rows]
+    exchanges = templates.column("exchanges").to_numpy(zero_copy_only=False).astype(float)[known]
+    keys = templates.column("template_key").to_numpy(zero_copy_only=False)[known]
+    totals = np.bincount(rows, weights=exchanges, minlength=len(links.accounts))
+    member = campaign >= 0
+    if not member.any():
+        return attachment
+    # how many members of the same campaign open with each (campaign, template)
+    pairs = np.char.add(campaign[member].astype(str), np.char.add("\x1f", keys[member].astype(str)))
+    _, inverse, counts = np.unique(pairs, return_inverse=True, return_counts=True)
+    shared = counts[inverse] >= 2
+    np.add.at(attachment, rows[member][shared], exchanges[member][shared])
+    return np.divide(attachment, totals, out=np.zeros_like(attachment), where=totals > 0)
