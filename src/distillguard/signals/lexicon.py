@@ -184,6 +184,12 @@ COT_ELICITATION = Family(
             r"\b(?:reasoning|thought|thinking|solution) (?:process|steps|trace|path|chain)\b",
         ),
         r"\bintermediate (?:steps|reasoning|calculations|results)",
+        # paraphrases of the same ask, as a careful harvester words it to look like a student
+        r"\b(?:talk|walk) (?:me|us) through (?:your|the) (?:reasoning|logic|thinking|thought process|rationale|derivation)",
+        r"\b(?:what(?:'s|’s| is| was)|describe|explain|share) (?:your|the) thought process\b",
+        r"\bbreak (?:this|the|that) (?:problem|question|puzzle|exercise) down\b",
+        r"\bunderstand the (?:logic|reasoning)\b",
+        r"\b(?:show|explain|justify|write out) (?:each|every) step\b",
         r"\breasoning (?:behind|for) (?:this|the|your|each|a|that)",
         Gap(
             r"\b(?:provide|give|include|add|write|generate|produce)",
@@ -318,6 +324,9 @@ COT_ELICITATION = Family(
         "the thinking",
         "each step",
         "every step",
+        "break this",
+        "break the",
+        "break that",
         "all steps",
         "all the steps",
         "all your",
