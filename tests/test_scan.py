@@ -109,3 +109,9 @@ def test_a_rescan_reuses_signals_and_computes_only_new_traffic(scanned: dict[str
     run = json.loads((tmp_path / "later" / "run.json").read_text())
     assert run["input"]["signals_computed"] == 12
     assert run["input"]["exchanges_scanned"] == run["input"]["exchanges_in_workspace"]
+
+
+def test_scanning_a_missing_workspace_is_an_error_not_an_empty_scan(tmp_path: Path) -> None:
+    result = distillguard("scan", "-w", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "not a distillguard workspace" in result.stderr
+    assert not (tmp_path / "nope").exists()

@@ -254,8 +254,9 @@ def scan(
         settings = load_settings(settings_file)
         cutoff = parse_timestamp(until) if until else None
         with tempfile.TemporaryDirectory(prefix="distillguard-scan-") as scratch:
-            root = workspace or Path(scratch) / "workspace"
-            with Workspace.create(root, memory_limit) as ws:
+            # a workspace to scan must exist; log files go to a fresh one that lives for the scan
+            opened = Workspace.open(workspace, memory_limit) if workspace else None
+            with opened or Workspace.create(Path(scratch) / "workspace", memory_limit) as ws:
                 if logs:
                     summary = ws.ingest(logs, accounts or [])
                     if summary.quarantined and not quiet:
