@@ -193,6 +193,9 @@ def _kind_of(field_type: pa.DataType) -> str:
 _PLANS: dict[int, tuple[pa.Schema, tuple[tuple[str, pa.DataType, str], ...], frozenset[str]]] = {}
 
 
+_KINDS: dict[int, tuple[pa.Schema, dict[str, tuple[pa.DataType, str]]]] = {}
+
+
 def _plan(schema: pa.Schema) -> tuple[tuple[tuple[str, pa.DataType, str], ...], frozenset[str]]:
     entry = _PLANS.get(id(schema))
     if entry is None:
@@ -256,19 +259,26 @@ def _coerce_value(
 
 
 def _coerce(record: dict[str, Any], schema: pa.Schema, defaults: dict[str, Any]) -> dict[str, Any]:
-    plan, names = _plan(schema)
-    unknown = {key: value for key, value in record.items() if key not in names}
+    plan, _ = _plan(schema)
+    kinds = _KINDS.get(id(schema))
+    if kinds is None:
+        kinds = _KINDS[id(schema)] = (schema, {name: (field_type, kind) for name, field_type, kind in plan})
+    kinds_by_name = kinds[1]
+    # start from the defaults and visit only the keys the record has (fewer than the columns)
+    row: dict[str, Any] = {name: defaults.get(name) for name, _, _ in plan}
+    unknown: dict[str, Any] = {}
     truncated: dict[str, int] = {}
-    row: dict[str, Any] = {}
-    for name, field_type, kind in plan:
-        if name == "extra":
+    for name, value in record.items():
+        spec = kinds_by_name.get(name)
+        if spec is None:
+            unknown[name] = value
             continue
-        value = record.get(name)
+        if value is None or name == "extra":
+            continue
+        field_type, kind = spec
         # Values that already have the right type skip the general path (most of them).
         cls = value.__class__
-        if value is None:
-            row[name] = defaults.get(name)
-        elif (
+        if (
             (cls is str and kind == "string" and len(value) <= MAX_ID_CHARS)
             or (cls is bool and kind == "boolean")
             or (cls is int and kind == "integer" and -32768 <= value <= 32767)
@@ -276,7 +286,8 @@ def _coerce(record: dict[str, Any], schema: pa.Schema, defaults: dict[str, Any])
             row[name] = value
         else:
             value = _coerce_value(name, field_type, value, truncated, kind)
-            row[name] = defaults.get(name) if value is None else value
+            if value is not None:
+                row[name] = value
     extra = record.get("extra")
     if isinstance(extra, str):
         try:
