@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
+import zstandard
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -57,6 +59,19 @@ def write_jsonl(path: Path, records: list[dict | bytes | str]) -> Path:
             else:
                 stream.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
     return path
+
+
+def copy_as(source: Path, folder: Path, compression: str | None) -> Path:
+    """``source`` copied into ``folder`` as it is, gzip-compressed or zstd-compressed."""
+    data = source.read_bytes()
+    if compression == "gzip":
+        target, data = folder / f"{source.name}.gz", gzip.compress(data)
+    elif compression == "zstd":
+        target, data = folder / f"{source.name}.zst", zstandard.ZstdCompressor().compress(data)
+    else:
+        target = folder / source.name
+    target.write_bytes(data)
+    return target
 
 
 @pytest.fixture

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
-import zstandard
 
 from distillguard.ingest import ReadOptions, reader_for
 from distillguard.ingest.render import CARRIED, render_lines, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import exchange, write_jsonl
+from .conftest import copy_as, exchange, write_jsonl
 
 SAMPLE = Path(__file__).parent / "data" / "litellm.jsonl"
 KEY_HASH = "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b"
@@ -36,13 +34,7 @@ def sample_rows() -> dict[str, dict]:
 
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
 def test_sample_is_detected_and_every_payload_becomes_a_row(tmp_path: Path, compression: str | None) -> None:
-    data = SAMPLE.read_bytes()
-    path = tmp_path / "litellm.jsonl"
-    if compression == "gzip":
-        path, data = path.with_suffix(".jsonl.gz"), gzip.compress(data)
-    elif compression == "zstd":
-        path, data = path.with_suffix(".jsonl.zst"), zstandard.ZstdCompressor().compress(data)
-    path.write_bytes(data)
+    path = copy_as(SAMPLE, tmp_path, compression)
     reader, table, quarantined, records = read_all(path)
     assert reader.name == "litellm"
     assert (records, table.num_rows, quarantined) == (6, 6, [])

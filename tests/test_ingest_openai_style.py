@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
-import zstandard
 
 from distillguard.ingest import ReadOptions, detect_format, reader_for
 from distillguard.ingest.render import CARRIED, render_anthropic, render_lines, render_openai, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import exchange, write_jsonl
+from .conftest import copy_as, exchange, write_jsonl
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "openai_style.jsonl"
@@ -26,18 +24,6 @@ def read_all(path: Path, options: ReadOptions | None = None):
     table = pa.concat_tables([batch.table for batch in batches])
     quarantined = [item for batch in batches for item in batch.quarantined]
     return reader, table, quarantined, sum(batch.records for batch in batches)
-
-
-def copy_as(source: Path, folder: Path, compression: str | None) -> Path:
-    data = source.read_bytes()
-    if compression == "gzip":
-        target, data = folder / f"{source.name}.gz", gzip.compress(data)
-    elif compression == "zstd":
-        target, data = folder / f"{source.name}.zst", zstandard.ZstdCompressor().compress(data)
-    else:
-        target = folder / source.name
-    target.write_bytes(data)
-    return target
 
 
 def sample_rows() -> dict[str, dict]:

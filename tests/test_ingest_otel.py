@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
 import pytest
-import zstandard
 
 from distillguard.ingest import ReadOptions, reader_for
 from distillguard.ingest.render import CARRIED, otel_ids, render_lines, render_otel, render_span, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import exchange, write_jsonl
+from .conftest import copy_as, exchange, write_jsonl
 
 SAMPLE = Path(__file__).parent / "data" / "otel_genai.jsonl"
 
@@ -76,13 +74,7 @@ def export_line(spans: list[dict], **resource: object) -> dict:
 
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
 def test_every_span_is_a_row_a_quarantine_entry_or_counted_as_skipped(tmp_path: Path, compression: str | None) -> None:
-    data = SAMPLE.read_bytes()
-    path = tmp_path / "traces.jsonl"
-    if compression == "gzip":
-        path, data = path.with_suffix(".jsonl.gz"), gzip.compress(data)
-    elif compression == "zstd":
-        path, data = path.with_suffix(".jsonl.zst"), zstandard.ZstdCompressor().compress(data)
-    path.write_bytes(data)
+    path = copy_as(SAMPLE, tmp_path, compression)
     reader, table, quarantined, records, skipped = read_all(path)
     assert reader.name == "otel"
     assert table.schema == EXCHANGE_SCHEMA
