@@ -179,14 +179,9 @@ def info(workspace: WorkspaceOption, as_json: JsonOption = False) -> None:
         ("formats", summary["formats"]),
         ("quarantined", summary["quarantined"]),
     ):
-        if not rows:
-            continue
-        table = Table(title=title, title_justify="left")
-        for column in rows[0]:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
-        console.print(table)
+        if rows:
+            cells = [tuple(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()) for row in rows]
+            _print_table(title, tuple(rows[0]), cells)
 
 
 @app.command()
@@ -279,12 +274,10 @@ def scan(
         f"{result.campaigns:,} campaigns. Findings in {out} (open {out / 'report.html'})"
     )
     if result.top_campaigns:
-        table = Table(title="top campaigns", title_justify="left")
-        for column in ("campaign", "risk", "exchanges", "summary"):
-            table.add_column(column, overflow="fold")
-        for row in result.top_campaigns:
-            table.add_row(row["campaign_id"], f"{row['risk']:.2f}", f"{row['exchanges']:,}", row["summary"])
-        console.print(table)
+        rows = [
+            (r["campaign_id"], f"{r['risk']:.2f}", f"{r['exchanges']:,}", r["summary"]) for r in result.top_campaigns
+        ]
+        _print_table("top campaigns", ("campaign", "risk", "exchanges", "summary"), rows, fold=True)
 
 
 @app.command()
@@ -363,54 +356,73 @@ def _time_to_detection(workspace: Path, accounts_table, labels_table, points: in
     return detection_times(snapshots, accounts_table, labels_table)
 
 
-def _print_evaluation(metrics: dict) -> None:
-    accounts = metrics["accounts"]
-    weighted = metrics["exchange_weighted"]
-    table = Table(title="accounts (verdict distillation)", title_justify="left")
-    for column in ("", "precision", "recall", "F1", "PR-AUC"):
-        table.add_column(column)
-    for name, row in (("accounts", accounts), ("weighted by exchanges", weighted)):
-        table.add_row(name, *(f"{row[key]:.3f}" for key in ("precision", "recall", "f1", "pr_auc")))
+def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], fold: bool = False) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold" if fold else "ellipsis")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    campaigns = Table(title="campaigns", title_justify="left")
-    for column in ("campaign", "accounts", "recovered", "matched", "purity"):
-        campaigns.add_column(column)
-    for row in metrics["campaigns"]:
-        campaigns.add_row(
-            row["campaign"],
-            str(row["accounts"]),
-            f"{row['recovered']:.3f}",
-            str(row["matched_campaign"]),
-            f"{row['purity']:.3f}",
-        )
-    console.print(campaigns)
-    populations = Table(title="legitimate populations", title_justify="left")
-    for column in ("population", "accounts", "false positives", "FP rate", "suspicious"):
-        populations.add_column(column)
-    for row in metrics["legitimate_populations"]:
-        populations.add_row(
-            row["population"],
-            str(row["accounts"]),
-            str(row["false_positives"]),
-            f"{row['false_positive_rate']:.3%}",
-            str(row["flagged_suspicious"]),
-        )
-    console.print(populations)
+
+
+def _print_evaluation(metrics: dict) -> None:
+    scores = ("precision", "recall", "f1", "pr_auc")
+    _print_table(
+        "accounts (verdict distillation)",
+        ("", "precision", "recall", "F1", "PR-AUC"),
+        [
+            (name, *(f"{metrics[key][score]:.3f}" for score in scores))
+            for name, key in (("accounts", "accounts"), ("weighted by exchanges", "exchange_weighted"))
+        ],
+    )
+    _print_table(
+        "campaigns",
+        ("campaign", "accounts", "recovered", "matched", "purity"),
+        [
+            (
+                r["campaign"],
+                str(r["accounts"]),
+                f"{r['recovered']:.3f}",
+                str(r["matched_campaign"]),
+                f"{r['purity']:.3f}",
+            )
+            for r in metrics["campaigns"]
+        ],
+    )
+    _print_table(
+        "legitimate populations",
+        ("population", "accounts", "false positives", "FP rate", "suspicious"),
+        [
+            (
+                r["population"],
+                str(r["accounts"]),
+                str(r["false_positives"]),
+                f"{r['false_positive_rate']:.3%}",
+                str(r["flagged_suspicious"]),
+            )
+            for r in metrics["legitimate_populations"]
+        ],
+    )
     if metrics.get("time_to_detection"):
-        timing = Table(title="time to detection (half of a campaign's accounts flagged)", title_justify="left")
-        for column in ("campaign", "first exchange", "detected by scan at", "hours"):
-            timing.add_column(column)
-        for row in metrics["time_to_detection"]:
-            hours = "not detected" if row["hours_to_detection"] is None else f"{row['hours_to_detection']:.1f}"
-            timing.add_row(row["campaign"], row["first_exchange"][:16], (row["detected_at"] or "-")[:16], hours)
-        console.print(timing)
+        _print_table(
+            "time to detection (half of a campaign's accounts flagged)",
+            ("campaign", "first exchange", "detected by scan at", "hours"),
+            [
+                (
+                    r["campaign"],
+                    r["first_exchange"][:16],
+                    (r["detected_at"] or "-")[:16],
+                    "not detected" if r["hours_to_detection"] is None else f"{r['hours_to_detection']:.1f}",
+                )
+                for r in metrics["time_to_detection"]
+            ],
+        )
     if metrics["attack_share_buckets"]:
-        buckets = Table(title="partly-attack accounts (hydra)", title_justify="left")
-        for column in ("attack share", "accounts", "recall"):
-            buckets.add_column(column)
-        for row in metrics["attack_share_buckets"]:
-            buckets.add_row(row["attack_share"], str(row["accounts"]), f"{row['recall']:.3f}")
-        console.print(buckets)
+        _print_table(
+            "partly-attack accounts (hydra)",
+            ("attack share", "accounts", "recall"),
+            [(r["attack_share"], str(r["accounts"]), f"{r['recall']:.3f}") for r in metrics["attack_share_buckets"]],
+        )
 
 
 def main() -> None:
