@@ -185,22 +185,28 @@ MULTILINGUAL: dict[str, dict[str, list[str]]] = {
         "en": [
             "Solve this and walk me through it step by step before the final answer.",
             "Think carefully and show all your work.",
+            "I'm studying for an exam, how would you reason about this one: what comes next in 2, 4, 8?",
+            "Could you walk me through how to solve this? A train leaves at 3 pm.",
         ],
         "es": [
             "Resuelve el problema y explica tu razonamiento paso a paso.",
             "Piensa con cuidado antes de responder y muestra todo tu proceso.",
+            "¿Cómo resolverías este problema? Ana tiene 5 manzanas y regala 2.",
         ],
         "fr": [
             "Résous ce problème en expliquant ton raisonnement étape par étape.",
             "Montre ta démarche et détaille les étapes intermédiaires.",
+            "Comment résoudrais-tu ce problème ? Marie a 5 pommes.",
         ],
         "de": [
             "Löse die Aufgabe und erkläre deinen Lösungsweg Schritt für Schritt.",
             "Denke gründlich nach und zeige deinen Rechenweg.",
+            "Wie würdest du diese Aufgabe lösen? Anna hat 5 Äpfel.",
         ],
         "pt": [
             "Resolva o problema e explique seu raciocínio passo a passo.",
             "Pense com cuidado e mostre o seu trabalho.",
+            "Como você resolveria este problema? Ana tem 5 maçãs.",
         ],
         "zh": ["请一步一步地思考并解答这道题，写出完整的推理过程。", "请展示你的解题步骤。"],
         "ja": [
@@ -337,6 +343,10 @@ ADVERSARIAL: list[tuple[str, str]] = [
     ("What's a good step by step guide to baking sourdough bread?", ""),
     ("Can you give me step-by-step instructions to install Python on Windows?", ""),
     ("Let's think about what to cook tonight, I have rice and beans.", ""),
+    ("How should I think about my career after college?", ""),
+    ("Can you walk me through how to set up a home router?", ""),
+    ("Comment aller à la gare depuis l'aéroport ?", ""),
+    ("¿Cómo hago para renovar el pasaporte?", ""),
     ("My teacher keeps telling us to think outside the box. What does that mean?", ""),
     ("What were the main reasons for the fall of the Roman Empire?", ""),
     ("Rate this restaurant from 1 to 10 based on the review I pasted.", ""),
