@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from distillguard.linking import link, suspicious_templates, template_users
+from distillguard.engines.duckdb import DuckDBEngine
+from distillguard.linking import cohort_pairs_sql, cohort_templates, link, suspicious_templates, template_users
 from distillguard.settings import Linking
 
 SETTINGS = Linking(template_min_accounts=3, template_min_risk=0.35, risky_account=0.35, campaign_min_accounts=3)
@@ -100,3 +101,77 @@ def test_attachment_counts_campaign_templates_too_rare_to_link_on_their_own() ->
     attachment = dict(zip(accounts.to_pylist(), campaign_attachment(links, templates), strict=True))
     # "rare" is shared by two members: it counts for them; "own" is one member's alone
     assert attachment == {"a0": 1.0, "a1": 1.0, "a2": 0.0, "x": 0.0}
+
+
+def _cohort_world():
+    """Three groups of accounts, none sharing infrastructure:
+
+    - q0..q9: a quiet campaign; each draws its conversations from a private pool of twelve
+      phrasings (P*) that ask for reasoning, plus a few of its own;
+    - c*: a class on one problem set: also a private pool (S*), asking for nothing harmful;
+    - h*: chat users who share rare phrasings with each other *and* with strangers (x*).
+    """
+    rows = []
+    for q in range(10):
+        rows += [(f"q{q}", f"P{(q + k) % 12}", 3) for k in range(11)] + [(f"q{q}", f"own-q{q}", 4)]
+    for c in range(6):
+        rows += [(f"c{c}", f"S{(c + k) % 10}", 3) for k in range(6)] + [(f"c{c}", f"own-c{c}", 6)]
+    for h in range(6):
+        rows += [(f"h{h}", f"R{(h + k) % 8}", 2) for k in range(5)] + [(f"h{h}", f"own-h{h}", 30)]
+    for x in range(12):  # strangers: each R template has three more users outside the h group
+        rows += [(f"x{x}", f"R{(x + k) % 8}", 2) for k in range(2)] + [(f"x{x}", f"own-x{x}", 30)]
+    openers = pa.table(
+        {
+            "account_id": [r[0] for r in rows],
+            "template_key": [r[1] for r in rows],
+            "n": [r[2] for r in rows],
+            "exchanges": [r[2] for r in rows],
+        }
+    )
+    accounts = pa.array(sorted({r[0] for r in rows}))
+    risk = np.array([0.3 if a.startswith("q") else 0.05 for a in accounts.to_pylist()])
+    keys = sorted({r[1] for r in rows})
+    content = pa.table({"template_key": keys, "elicits": [0.8 if k.startswith("P") else 0.0 for k in keys]})
+    return openers, accounts, risk, content
+
+
+def _cohorts(openers, accounts, risk, content, settings=SETTINGS):
+    engine = DuckDBEngine()
+    engine.register("openers", openers)
+    pairs = engine.table(cohort_pairs_sql(settings))
+    return cohort_templates(pairs, openers, content, accounts, risk, settings)
+
+
+def _members(cohorts, prefix: str) -> set[str]:
+    return {a for a in cohorts.users.column("account_id").to_pylist() if a.startswith(prefix)}
+
+
+def test_a_cohort_is_linked_by_templates_only_it_uses() -> None:
+    cohorts = _cohorts(*_cohort_world())
+    assert _members(cohorts, "q") == {f"q{q}" for q in range(10)}
+    assert _members(cohorts, "c") == {f"c{c}" for c in range(6)}
+    # rare phrasings shared with strangers link nobody
+    assert not _members(cohorts, "h") and not _members(cohorts, "x")
+    assert {key[0] for key in cohorts.templates.column("template_key").to_pylist()} == {"P", "S"}
+
+
+def test_coordination_alone_stays_below_distillation_and_harvest_content_reaches_it() -> None:
+    cohorts = _cohorts(*_cohort_world())
+    risk = cohorts.templates.to_pydict()
+    pool = [r for key, r in zip(risk["template_key"], risk["risk"], strict=True) if key.startswith("P")]
+    problem_set = [r for key, r in zip(risk["template_key"], risk["risk"], strict=True) if key.startswith("S")]
+    assert pool and min(pool) >= 0.8  # reasoning asks from a private pool: a quiet campaign
+    assert problem_set and 0.35 <= max(problem_set) < 0.8  # a class on one problem set: worth a look, no verdict
+    assert sorted(summary["accounts"] for summary in cohorts.summary) == [6, 10]
+
+
+def test_an_account_on_the_cohort_templates_joins_even_without_a_close_pair() -> None:
+    openers, accounts, risk, content = _cohort_world()
+    # one more quiet account: only two of the pool's phrasings, too few to pair it with anyone
+    extra = pa.table(
+        {"account_id": ["q10"] * 3, "template_key": ["P1", "P5", "own-q10"], "n": [3, 3, 10], "exchanges": [3, 3, 10]}
+    )
+    openers = pa.concat_tables([openers, extra])
+    accounts = pa.array(sorted([*accounts.to_pylist(), "q10"]))
+    risk = np.array([0.3 if a.startswith("q") else 0.05 for a in accounts.to_pylist()])
+    assert "q10" in _members(_cohorts(openers, accounts, risk, content), "q")

@@ -77,6 +77,7 @@ class ScanResult:
     signals_computed: int = 0  # exchanges whose signals were computed now, not read from the cache
     timings: dict[str, float] = field(default_factory=dict)
     top_campaigns: list[dict] = field(default_factory=list)
+    cohorts: list[dict] = field(default_factory=list)  # groups linked by templates only they use
 
 
 class _Stages:
@@ -145,12 +146,16 @@ def scan_workspace(
 
     stages.start("linking")
     harvest = "greatest(" + ", ".join(HARVEST_SIGNALS) + ")"
+    on = settings.signal_threshold
     template_signal = engine.table(
-        f"SELECT template_key, avg(CASE WHEN {harvest} >= {settings.signal_threshold} THEN 1.0 ELSE 0.0 END) "
-        "AS harvest, bool_and(template_generic) AS generic FROM joined GROUP BY template_key"
+        f"SELECT template_key, avg(CASE WHEN {harvest} >= {on} THEN 1.0 ELSE 0.0 END) AS harvest, "
+        f"avg(CASE WHEN greatest({harvest}, cot_elicitation) >= {on} THEN 1.0 ELSE 0.0 END) AS elicits, "
+        "bool_and(template_generic) AS generic FROM joined GROUP BY template_key"
     )
     users = linking.template_users(results["templates"], settings.linking)
     linking_templates = linking.suspicious_templates(users, accounts, own.risk, template_signal, settings.linking)
+    cohorts = _cohorts(engine, results["templates"], template_signal, accounts, own.risk, settings)
+    users, linking_templates = _with_cohorts(users, linking_templates, cohorts)
     infrastructure = _infrastructure(engine)
     links = linking.link(accounts, own.risk, users, linking_templates, infrastructure, settings.linking)
     links = dataclasses.replace(
@@ -185,6 +190,7 @@ def scan_workspace(
         signals_computed=sum(computed),
         timings=stages.timings,
         top_campaigns=campaigns_table.select(["campaign_id", "risk", "exchanges", "summary"]).slice(0, 10).to_pylist(),
+        cohorts=cohorts.summary,
     )
     run = _run_record(workspace, settings, until, result)
     if write_report:
@@ -214,6 +220,32 @@ def _infrastructure(engine) -> pa.Table:  # type: ignore[no-untyped-def]
             table.cast(pa.schema([("account_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string())]))
         )
     return pa.concat_tables(parts)
+
+
+def _cohorts(engine, templates, template_signal, accounts, risk, settings: Settings) -> linking.Cohorts:  # type: ignore[no-untyped-def]
+    generic = template_signal.filter(pc.fill_null(template_signal.column("generic"), False)).column("template_key")
+    openers = templates.filter(pc.invert(pc.is_in(templates.column("template_key"), value_set=generic)))
+    engine.register("openers", openers)
+    pairs = engine.table(linking.cohort_pairs_sql(settings.linking))
+    return linking.cohort_templates(pairs, openers, template_signal, accounts, risk, settings.linking)
+
+
+def _with_cohorts(users: pa.Table, linking_templates: pa.Table, cohorts: linking.Cohorts) -> tuple[pa.Table, pa.Table]:
+    """The template users and linking templates, with the cohorts' ones added where new."""
+    new_templates = cohorts.templates.filter(
+        pc.invert(
+            pc.is_in(cohorts.templates.column("template_key"), value_set=linking_templates.column("template_key"))
+        )
+    )
+    pair = pc.binary_join_element_wise(users.column("account_id"), users.column("template_key"), "\x1f")
+    cohort_pair = pc.binary_join_element_wise(
+        cohorts.users.column("account_id"), cohorts.users.column("template_key"), "\x1f"
+    )
+    new_users = cohorts.users.filter(pc.invert(pc.is_in(cohort_pair, value_set=pair)))
+    return (
+        pa.concat_tables([users, new_users.select(users.column_names).cast(users.schema)]),
+        pa.concat_tables([linking_templates, new_templates.cast(linking_templates.schema)]),
+    )
 
 
 def _campaign_template_risk(links: linking.Links, linking_templates: pa.Table) -> np.ndarray:
@@ -358,6 +390,7 @@ def _run_record(workspace: Workspace, settings: Settings, until: datetime | None
             "quarantined_by_reason": {row["reason"]: row["records"] for row in info["quarantined"]},
         },
         "output": {"accounts": result.accounts, "flagged": result.flagged, "campaigns": result.campaigns},
+        "cohorts": result.cohorts,
         "timings_s": result.timings,
         "settings": settings.to_dict(),
     }

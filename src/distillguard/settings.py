@@ -52,6 +52,13 @@ class Linking:
     risky_account: float = 0.5
     campaign_min_accounts: int = 3
     full_attachment_share: float = 0.25
+    cohort_max_users: int = 50
+    cohort_min_shared: int = 3
+    cohort_min_similarity: float = 0.15
+    cohort_exclusive_share: float = 0.9
+    cohort_min_coverage: float = 0.15
+    cohort_full_coverage: float = 0.5
+    cohort_risk: float = 0.45
 
 
 @dataclass(frozen=True)

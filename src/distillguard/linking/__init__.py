@@ -46,6 +46,184 @@ INFRASTRUCTURE_SQL = {
 }
 
 
+# Pairs of accounts that open conversations with the same rare templates (relation `openers`:
+# account_id, template_key, n, exchanges for every conversation opener, generic ones left out).
+# A template used by more than {max_users} accounts is too common to say anything about a pair.
+COHORT_PAIRS_SQL = """
+WITH users AS (SELECT template_key, count(*) AS users FROM openers GROUP BY template_key),
+sizes AS (SELECT account_id, count(*) AS templates FROM openers GROUP BY account_id),
+rare AS (
+    SELECT o.account_id, o.template_key FROM openers o JOIN users u ON u.template_key = o.template_key
+    WHERE u.users BETWEEN {min_users} AND {max_users}
+),
+pairs AS (
+    SELECT a.account_id AS a, b.account_id AS b, count(*) AS shared
+    FROM rare a JOIN rare b ON a.template_key = b.template_key AND a.account_id < b.account_id
+    GROUP BY a.account_id, b.account_id HAVING count(*) >= {min_shared}
+)
+SELECT p.a, p.b, p.shared FROM pairs p
+JOIN sizes sa ON sa.account_id = p.a JOIN sizes sb ON sb.account_id = p.b
+WHERE p.shared / sqrt(sa.templates * sb.templates) >= {min_similarity}
+"""
+
+
+def cohort_pairs_sql(settings: Linking) -> str:
+    """The SQL of the candidate pairs of :func:`cohort_templates`, with the settings filled in."""
+    return COHORT_PAIRS_SQL.format(
+        min_users=settings.template_min_accounts,
+        max_users=settings.cohort_max_users,
+        min_shared=settings.cohort_min_shared,
+        min_similarity=settings.cohort_min_similarity,
+    )
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Groups of accounts linked by templates that only they use (see :func:`cohort_templates`)."""
+
+    templates: pa.Table  # template_key, users, risk: the templates that link a cohort
+    users: pa.Table  # account_id, template_key, n, exchanges, share: each member's use of them
+    summary: list[dict]  # per cohort: accounts, templates, coverage, content, own_risk, risk
+
+
+def cohort_templates(
+    pairs: pa.Table,
+    openers: pa.Table,
+    content: pa.Table,
+    accounts: pa.Array,
+    risk: np.ndarray,
+    settings: Linking,
+) -> Cohorts:
+    """Cohorts: accounts whose traffic runs on templates that nobody outside the group uses.
+
+    A quiet campaign (old accounts, human pace, own addresses and cards, paraphrased prompts)
+    shares no infrastructure and no single popular template; what gives it away is that its
+    accounts draw on one private pool of phrasings. Honest people who happen to share rare
+    templates share them with strangers too, so the test is *exclusivity*, which corrects for
+    chance without a model of it:
+
+    1. candidate groups are the connected components of ``pairs`` (accounts that share at least
+       ``cohort_min_shared`` rare templates, see :data:`COHORT_PAIRS_SQL`);
+    2. a group's own templates are those used by at least ``template_min_accounts`` accounts,
+       ``cohort_exclusive_share`` of them inside the group;
+    3. a member's coverage is the share of its exchanges in conversations opened with them;
+       every account (in the group or not) that reaches ``cohort_min_coverage`` is a member, and
+       the group is a cohort when it has at least ``campaign_min_accounts`` members.
+
+    Coordination alone is not harm (a class doing one problem set, a team with one prompt
+    library), so a cohort's risk adds up its coordination (``cohort_risk``, scaled by the
+    members' median coverage, full at ``cohort_full_coverage``), what its own templates ask
+    for (``content``: template_key, elicits = share of their exchanges asking for reasoning or
+    training data) and the median own risk of its members.
+    """
+    no_templates = pa.table(
+        {
+            "template_key": pa.array([], pa.string()),
+            "users": pa.array([], pa.int64()),
+            "risk": pa.array([], pa.float64()),
+        }
+    )
+    empty = Cohorts(no_templates, openers.schema.append(pa.field("share", pa.float64())).empty_table(), [])
+    if pairs.num_rows == 0:
+        return empty
+    account_of_row = _positions(openers.column("account_id"), accounts)
+    template_ids, template_of_row = np.unique(
+        openers.column("template_key").to_numpy(zero_copy_only=False).astype(str), return_inverse=True
+    )
+    exchanges = openers.column("exchanges").to_numpy(zero_copy_only=False).astype(float)
+    totals = np.bincount(account_of_row, weights=exchanges, minlength=len(accounts))
+    users = np.bincount(template_of_row, minlength=len(template_ids))
+    rows_of_account = _Index(account_of_row, len(accounts))
+    rows_of_template = _Index(template_of_row, len(template_ids))
+    elicits = pc.fill_null(
+        pc.take(
+            content.column("elicits"), pc.index_in(pa.array(template_ids), value_set=content.column("template_key"))
+        ),
+        0.0,
+    ).to_numpy(zero_copy_only=False)
+    # candidate groups: components of the pair graph with enough accounts
+    ends = np.concatenate([_positions(pairs.column("a"), accounts), _positions(pairs.column("b"), accounts)])
+    half = pairs.num_rows
+    graph = coo_matrix((np.ones(half), (ends[:half], ends[half:])), shape=(len(accounts), len(accounts)))
+    _, component = connected_components(graph, directed=False)
+    paired = np.unique(ends)
+    labels, sizes = np.unique(component[paired], return_counts=True)
+    linked: dict[str, tuple[int, float]] = {}
+    linked_rows, summary = [], []
+    for label in labels[sizes >= settings.campaign_min_accounts]:
+        group = paired[component[paired] == label]
+        for _ in range(3):  # grow the group by the accounts its own templates reveal, to a fixed point
+            inside = np.bincount(template_of_row[rows_of_account.rows(group)], minlength=len(template_ids))
+            own = np.flatnonzero(
+                (users >= settings.template_min_accounts) & (inside >= settings.cohort_exclusive_share * users)
+            )
+            rows = rows_of_template.rows(own)
+            # any account with enough of its traffic on them belongs, also one whose overlap with
+            # each single member was too small to pair it with anyone
+            candidates, inverse = np.unique(account_of_row[rows], return_inverse=True)
+            coverage = np.bincount(inverse, weights=exchanges[rows]) / np.maximum(totals[candidates], 1)
+            firm = candidates[coverage >= settings.cohort_min_coverage]
+            grown = np.union1d(group, firm)
+            if len(grown) == len(group):
+                break
+            group = grown
+        if len(firm) < settings.campaign_min_accounts:
+            continue
+        rows = rows[np.isin(account_of_row[rows], firm)]
+        median_coverage = float(np.median(coverage[coverage >= settings.cohort_min_coverage]))
+        coordination = settings.cohort_risk * min(1.0, median_coverage / settings.cohort_full_coverage)
+        asked = float(np.average(elicits[template_of_row[rows]], weights=exchanges[rows]))
+        own_risk = float(np.median(risk[firm]))
+        cohort_risk = 1.0 - (1.0 - coordination) * (1.0 - asked) * (1.0 - own_risk)
+        templates = np.unique(template_of_row[rows])
+        for template in templates:
+            linked[str(template_ids[template])] = (int(users[template]), cohort_risk)
+        linked_rows.append(rows)
+        summary.append(
+            {
+                "accounts": len(firm),
+                "templates": len(templates),
+                "coverage": round(median_coverage, 4),
+                "content": round(asked, 4),
+                "own_risk": round(own_risk, 4),
+                "risk": round(cohort_risk, 4),
+            }
+        )
+    if not linked_rows:
+        return empty
+    rows = np.unique(np.concatenate(linked_rows))
+    share = exchanges[rows] / np.maximum(totals[account_of_row[rows]], 1)
+    return Cohorts(
+        pa.table(
+            {
+                "template_key": pa.array(list(linked), pa.string()),
+                "users": pa.array([value[0] for value in linked.values()], pa.int64()),
+                "risk": pa.array([value[1] for value in linked.values()], pa.float64()),
+            }
+        ),
+        openers.take(pa.array(rows)).append_column("share", pa.array(share)),
+        summary,
+    )
+
+
+class _Index:
+    """Rows grouped by a key (0..size-1): the rows of several keys at once, without a scan."""
+
+    def __init__(self, key_of_row: np.ndarray, size: int):
+        self.order = np.argsort(key_of_row, kind="stable")
+        self.starts = np.searchsorted(key_of_row[self.order], np.arange(size + 1))
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        if len(keys) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([self.order[self.starts[k] : self.starts[k + 1]] for k in keys.tolist()])
+
+
+def _positions(values: pa.Array | pa.ChunkedArray, accounts: pa.Array) -> np.ndarray:
+    """Index of each value in ``accounts`` (every value must be there)."""
+    return pc.index_in(values, value_set=accounts).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Links:
     """The outcome of linking: a campaign label per account (-1 = none) and the evidence."""
