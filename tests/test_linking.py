@@ -146,23 +146,18 @@ def _members(cohorts, prefix: str) -> set[str]:
     return {a for a in cohorts.users.column("account_id").to_pylist() if a.startswith(prefix)}
 
 
-def test_a_cohort_is_linked_by_templates_only_it_uses() -> None:
+def test_a_cohort_is_linked_by_templates_only_it_uses_and_what_they_ask() -> None:
     cohorts = _cohorts(*_cohort_world())
     assert _members(cohorts, "q") == {f"q{q}" for q in range(10)}
-    assert _members(cohorts, "c") == {f"c{c}" for c in range(6)}
-    # rare phrasings shared with strangers link nobody
+    risk = cohorts.templates.column("risk").to_numpy()
+    assert {key[0] for key in cohorts.templates.column("template_key").to_pylist()} == {"P"}
+    assert risk.min() >= 0.8  # reasoning asks from a private pool: a quiet campaign
+    # the class on one problem set is a cohort too, but asks for nothing that harvests: no link
+    found = sorted((summary["accounts"], summary["linked"]) for summary in cohorts.summary)
+    assert found == [(6, False), (10, True)]
+    assert not _members(cohorts, "c")
+    # rare phrasings shared with strangers make no cohort at all
     assert not _members(cohorts, "h") and not _members(cohorts, "x")
-    assert {key[0] for key in cohorts.templates.column("template_key").to_pylist()} == {"P", "S"}
-
-
-def test_coordination_alone_stays_below_distillation_and_harvest_content_reaches_it() -> None:
-    cohorts = _cohorts(*_cohort_world())
-    risk = cohorts.templates.to_pydict()
-    pool = [r for key, r in zip(risk["template_key"], risk["risk"], strict=True) if key.startswith("P")]
-    problem_set = [r for key, r in zip(risk["template_key"], risk["risk"], strict=True) if key.startswith("S")]
-    assert pool and min(pool) >= 0.8  # reasoning asks from a private pool: a quiet campaign
-    assert problem_set and 0.35 <= max(problem_set) < 0.8  # a class on one problem set: worth a look, no verdict
-    assert sorted(summary["accounts"] for summary in cohorts.summary) == [6, 10]
 
 
 def test_an_account_on_the_cohort_templates_joins_even_without_a_close_pair() -> None:

@@ -115,3 +115,16 @@ def test_scanning_a_missing_workspace_is_an_error_not_an_empty_scan(tmp_path: Pa
     result = distillguard("scan", "-w", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
     assert result.returncode == 1 and "not a distillguard workspace" in result.stderr
     assert not (tmp_path / "nope").exists()
+
+
+def test_benchmark_runs_show_as_greedy_repeats(scanned: dict[str, Path]) -> None:
+    profiles = pq.read_table(scanned["findings"] / "profiles.parquet", columns=["account_id", "greedy_repeat_share"])
+    labels = pq.read_table(scanned["simulated"] / "labels" / "accounts.parquet", columns=["account_id", "population"])
+    share = dict(zip(*profiles.to_pydict().values(), strict=True))
+    by_population: dict[str, list[float]] = {}
+    for account, population in zip(*labels.to_pydict().values(), strict=True):
+        if account in share:
+            by_population.setdefault(population, []).append(share[account])
+    assert max(by_population["eval_harnesses"]) >= 0.1  # the same benchmark, again, at temperature 0
+    assert max(by_population["chat_users"]) == 0.0  # people sample; nobody repeats at temperature 0
+    assert all(0.0 <= value <= 1.0 for value in share.values())

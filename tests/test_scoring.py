@@ -52,6 +52,26 @@ def test_account_risk_grows_with_evidence_and_reasons_explain_it() -> None:
     assert reasons(scores, settings, 1) == []
 
 
+def test_counter_evidence_takes_risk_back_and_is_named_in_the_reasons() -> None:
+    settings = load_settings()
+    # two new accounts that ask for step-by-step answers with many samples; one re-sends the
+    # same requests at temperature 0, as a benchmark run does
+    profiles = pa.table(
+        {
+            "account_id": ["harvester", "benchmark"],
+            "cot_elicitation_rate": [0.6, 0.6],
+            "multi_sample_share": [0.7, 0.7],
+            "account_age_days": [2, 2],
+            "greedy_repeat_share": [0.0, 0.6],
+        }
+    )
+    scores = score_accounts(profiles, settings)
+    assert scores.risk[1] < settings.verdicts.suspicious < scores.risk[0]
+    counter = [r for r in reasons(scores, settings, 1) if r["weight"] < 0]
+    assert [r["signal"] for r in counter] == ["greedy_repeat_share"] and "60%" in counter[0]["detail"]
+    assert all(r["weight"] > 0 for r in reasons(scores, settings, 0))
+
+
 def test_few_exchanges_are_weak_evidence_on_their_own() -> None:
     settings = load_settings()
     profiles = pa.table({"account_id": ["one", "many"], "exchanges": [1, 200], "reasoning_extraction_rate": [1.0, 1.0]})

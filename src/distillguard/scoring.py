@@ -30,12 +30,13 @@ class AccountScores:
 
 
 def combine(contributions: np.ndarray) -> np.ndarray:
-    """Contributions add up as evidence: risk = 1 - exp(-sum), so each one only raises it.
+    """Contributions add up as evidence: risk = 1 - exp(-sum). Counter-evidence (a negative
+    weight) takes some back, never below no evidence at all.
 
-    >>> combine(np.array([[0.0, 0.0], [1.6, 0.7]])).round(2).tolist()
-    [0.0, 0.9]
+    >>> combine(np.array([[0.0, 0.0], [1.6, 0.7], [1.6, -0.9], [0.2, -0.9]])).round(2).tolist()
+    [0.0, 0.9, 0.5, 0.0]
     """
-    return 1.0 - np.exp(-contributions.sum(axis=1))
+    return 1.0 - np.exp(-np.maximum(contributions.sum(axis=1), 0.0))
 
 
 def score_accounts(profiles: pa.Table, settings: Settings) -> AccountScores:
@@ -82,13 +83,14 @@ def campaign_risk(member_risk: np.ndarray, campaign: np.ndarray, templates_risk:
 
 
 def reasons(scores: AccountScores, settings: Settings, row: int, limit: int = 5) -> list[dict]:
-    """The account's strongest pieces of evidence as reasons, strongest first."""
-    order = np.argsort(-scores.contributions[row])
+    """The account's strongest pieces of evidence as reasons, strongest first, then any
+    counter-evidence that took risk back (negative weight)."""
+    contributions = scores.contributions[row]
+    order = [c for c in np.argsort(-contributions)[:limit] if contributions[c] > 0]
+    order += [c for c in np.argsort(contributions) if contributions[c] < 0][:2]
     found = []
-    for column in order[:limit]:
-        contribution = float(scores.contributions[row, column])
-        if contribution <= 0:
-            break
+    for column in order:
+        contribution = float(contributions[column])
         item = settings.account_evidence[column]
         value = float(scores.values[row, column])
         found.append(

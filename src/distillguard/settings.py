@@ -34,8 +34,6 @@ class Evidence:
     def __post_init__(self) -> None:
         if self.low == self.high:
             raise ConfigError(f"evidence {self.feature}: low and high must differ")
-        if self.weight < 0:
-            raise ConfigError(f"evidence {self.feature}: weight must not be negative")
 
     def strength(self, value: float) -> float:
         fraction = (value - self.low) / (self.high - self.low)
@@ -58,7 +56,7 @@ class Linking:
     cohort_exclusive_share: float = 0.9
     cohort_min_coverage: float = 0.15
     cohort_full_coverage: float = 0.5
-    cohort_risk: float = 0.45
+    cohort_risk: float = 0.3
 
 
 @dataclass(frozen=True)

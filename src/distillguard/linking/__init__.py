@@ -114,7 +114,9 @@ def cohort_templates(
     library), so a cohort's risk adds up its coordination (``cohort_risk``, scaled by the
     members' median coverage, full at ``cohort_full_coverage``), what its own templates ask
     for (``content``: template_key, elicits = share of their exchanges asking for reasoning or
-    training data) and the median own risk of its members.
+    training data) and the median own risk of its members. Coordination makes a campaign of
+    harvesting, it is not harvesting itself: a cohort links only when content and own risk
+    alone reach ``template_min_risk``.
     """
     no_templates = pa.table(
         {
@@ -174,11 +176,9 @@ def cohort_templates(
         coordination = settings.cohort_risk * min(1.0, median_coverage / settings.cohort_full_coverage)
         asked = float(np.average(elicits[template_of_row[rows]], weights=exchanges[rows]))
         own_risk = float(np.median(risk[firm]))
-        cohort_risk = 1.0 - (1.0 - coordination) * (1.0 - asked) * (1.0 - own_risk)
+        harvest = 1.0 - (1.0 - asked) * (1.0 - own_risk)
+        cohort_risk = 1.0 - (1.0 - coordination) * (1.0 - harvest)
         templates = np.unique(template_of_row[rows])
-        for template in templates:
-            linked[str(template_ids[template])] = (int(users[template]), cohort_risk)
-        linked_rows.append(rows)
         summary.append(
             {
                 "accounts": len(firm),
@@ -187,8 +187,14 @@ def cohort_templates(
                 "content": round(asked, 4),
                 "own_risk": round(own_risk, 4),
                 "risk": round(cohort_risk, 4),
+                "linked": harvest >= settings.template_min_risk,
             }
         )
+        if harvest < settings.template_min_risk:
+            continue  # coordinated, but on nothing that harvests: one team's prompt library
+        for template in templates:
+            linked[str(template_ids[template])] = (int(users[template]), cohort_risk)
+        linked_rows.append(rows)
     if not linked_rows:
         return empty
     rows = np.unique(np.concatenate(linked_rows))

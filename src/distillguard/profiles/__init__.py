@@ -78,6 +78,13 @@ DERIVED_FEATURES: tuple[Feature, ...] = (
     Feature("top_capability_share", "", "share of exchanges in the top capability area"),
     Feature("top_template_share", "", "share of conversations opened with the account's most used template"),
     Feature("templates_per_1k", "", "distinct templates per 1000 conversations opened"),
+    # a benchmark or regression run re-sends identical requests at temperature 0; a harvester
+    # gains nothing from that, the answer is the same every time
+    Feature(
+        "greedy_repeat_share",
+        "",
+        "share of exchanges that repeat an identical earlier request of the account at temperature 0",
+    ),
 )
 
 # From the accounts table (relation `accounts`), when there is one.
@@ -111,7 +118,7 @@ def joined_sql(signal_columns: list[str], until: str | None = None) -> str:
     where = f"WHERE e.ts <= CAST('{until}' AS TIMESTAMP WITH TIME ZONE)" if until else ""
     return (
         "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.turn, e.n, e.temperature, e.reasoning, "
-        "e.max_tokens, e.output_tokens, e.input_tokens, e.reasoning_tokens, e.status, e.n_images, "
+        "e.system, e.prompt, e.max_tokens, e.output_tokens, e.input_tokens, e.reasoning_tokens, e.status, e.n_images, "
         "e.client_ip, e.asn, e.user_agent, e.end_user_id, e.api_key_id, e.conversation_id, "
         "len(e.tools) AS tool_count, "
         f"{extra} FROM exchanges e JOIN signals s ON e.exchange_id = s.exchange_id {where}"
@@ -131,6 +138,11 @@ def profile_queries(rate_signals: list[str], threshold: float) -> dict[str, str]
             "WHERE gap_s IS NOT NULL GROUP BY account_id"
         ),
         "hours": "SELECT account_id, hour(ts) AS hour, count(*) AS n FROM joined GROUP BY account_id, hour(ts)",
+        "repeats": (
+            "SELECT account_id, CAST(sum(copies - 1) AS DOUBLE) AS greedy_repeats FROM ("
+            "SELECT account_id, hash(system, prompt) AS request, count(*) AS copies FROM joined "
+            "WHERE temperature = 0 GROUP BY account_id, request) GROUP BY account_id"
+        ),
         "capabilities": "SELECT account_id, capability, count(*) AS n FROM joined GROUP BY account_id, capability",
         # A template is what opens a conversation: later turns carry tool results and follow-ups
         # ("Command output: ...", "Why?") that every agent and every chat shares. `n` counts the
@@ -193,6 +205,7 @@ def finish_profiles(
     capabilities: pa.Table,
     templates: pa.Table,
     metadata: pa.Table,
+    repeats: pa.Table,
 ) -> pa.Table:
     """Join the SQL results and add the histogram features; one row per account."""
     accounts = base.column("account_id")
@@ -211,6 +224,11 @@ def finish_profiles(
         "top_capability_share": capability_matrix.max(axis=1, initial=0) / capability_totals,
         "top_template_share": top_template["share"],
         "templates_per_1k": top_template["distinct"] / np.maximum(top_template["total"], 1) * 1000,
+        "greedy_repeat_share": pc.fill_null(
+            pc.take(repeats.column("greedy_repeats"), pc.index_in(accounts, value_set=repeats.column("account_id"))),
+            0.0,
+        ).to_numpy(zero_copy_only=False)
+        / np.maximum(base.column("exchanges").to_numpy(zero_copy_only=False), 1),
     }
     for name, values in derived.items():
         result = result.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
