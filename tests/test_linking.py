@@ -6,7 +6,15 @@ import numpy as np
 import pyarrow as pa
 
 from distillguard.engines.duckdb import DuckDBEngine
-from distillguard.linking import cohort_pairs_sql, cohort_templates, link, suspicious_templates, template_users
+from distillguard.linking import (
+    Links,
+    cohort_pairs_sql,
+    cohort_templates,
+    confirm_weak_members,
+    link,
+    suspicious_templates,
+    template_users,
+)
 from distillguard.settings import Linking
 
 SETTINGS = Linking(template_min_accounts=3, template_min_risk=0.35, risky_account=0.35, campaign_min_accounts=3)
@@ -170,3 +178,22 @@ def test_an_account_on_the_cohort_templates_joins_even_without_a_close_pair() ->
     accounts = pa.array(sorted([*accounts.to_pylist(), "q10"]))
     risk = np.array([0.3 if a.startswith("q") else 0.05 for a in accounts.to_pylist()])
     assert "q10" in _members(_cohorts(openers, accounts, risk, content), "q")
+
+
+def test_a_weak_indicator_alone_does_not_make_a_member() -> None:
+    # a0..a2 share the campaign template; x0 only shares their cloud /24, y0 shares the /24 and
+    # opens some conversations the campaign's way; s0..s1 met only in one sign-up hour
+    accounts = pa.array(["a0", "a1", "a2", "s0", "s1", "x0", "y0"])
+    edges = pa.table(
+        {
+            "account_id": ["a0", "a1", "a2", "x0", "y0", "a0", "s0", "s1"],
+            "kind": ["template", "template", "template", "network", "network", "network", "signup", "signup"],
+            "indicator": ["T", "T", "T", "net", "net", "net", "hour", "hour"],
+        }
+    )
+    links = Links(accounts, np.array([0, 0, 0, 1, 1, 0, 0]), np.zeros(7), edges)
+    attachment = np.array([0.9, 0.9, 0.9, 0.0, 0.0, 0.0, 0.1])
+    confirmed = confirm_weak_members(links, attachment, SETTINGS)
+    assert confirmed.campaign.tolist() == [0, 0, 0, -1, -1, -1, 0]
+    assert set(confirmed.edges.column("account_id").to_pylist()) == {"a0", "a1", "a2", "y0"}
+    assert confirmed.attachment.tolist() == [0.9, 0.9, 0.9, 0.0, 0.0, 0.0, 0.1]

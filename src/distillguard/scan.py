@@ -7,7 +7,6 @@ never reads labels. Each stage's SQL comes from the core modules; the engine exe
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import platform
 import time
@@ -158,9 +157,8 @@ def scan_workspace(
     users, linking_templates = _with_cohorts(users, linking_templates, cohorts)
     infrastructure = _infrastructure(engine)
     links = linking.link(accounts, own.risk, users, linking_templates, infrastructure, settings.linking)
-    links = dataclasses.replace(
-        links, attachment=np.maximum(links.attachment, linking.campaign_attachment(links, results["templates"]))
-    )
+    attachment = np.maximum(links.attachment, linking.campaign_attachment(links, results["templates"]))
+    links = linking.confirm_weak_members(links, attachment, settings.linking)
 
     stages.start("campaigns")
     strength = scoring.member_strength(links, settings.linking.full_attachment_share)

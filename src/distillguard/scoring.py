@@ -58,15 +58,22 @@ def score_accounts(profiles: pa.Table, settings: Settings) -> AccountScores:
     return AccountScores(combine(contributions), contributions, values)
 
 
+# How firmly shared infrastructure alone ties an account (already risky on its own) to its
+# campaign: one payment instrument means the same hands; a cloud network or a sign-up hour in
+# common only puts it near them, short of a verdict without traffic on the campaign's templates.
+INFRASTRUCTURE_STRENGTH = {"payment": 0.8, "network": 0.6, "signup": 0.6}
+
+
 def member_strength(links: Links, full_attachment_share: float) -> np.ndarray:
     """How firmly each account belongs to its campaign, 0..1: the share of its traffic on
-    the campaign's templates (full at ``full_attachment_share``); accounts joined through
-    shared infrastructure (and already risky on their own) count as firmly attached."""
+    the campaign's templates (full at ``full_attachment_share``), or what the infrastructure
+    it shares says (:data:`INFRASTRUCTURE_STRENGTH`), whichever is more."""
     strength = np.minimum(links.attachment / full_attachment_share, 1.0)
-    infrastructure = links.edges.filter(pc.not_equal(links.edges.column("kind"), "template"))
-    if infrastructure.num_rows:
-        linked = pc.is_in(links.accounts, value_set=infrastructure.column("account_id")).to_numpy(zero_copy_only=False)
-        strength = np.where(linked, np.maximum(strength, 0.8), strength)
+    for kind, floor in INFRASTRUCTURE_STRENGTH.items():
+        holders = links.edges.filter(pc.equal(links.edges.column("kind"), kind)).column("account_id")
+        if len(holders):
+            linked = pc.is_in(links.accounts, value_set=holders).to_numpy(zero_copy_only=False)
+            strength = np.where(linked, np.maximum(strength, floor), strength)
     return np.where(links.campaign >= 0, strength, 0.0)
 
 

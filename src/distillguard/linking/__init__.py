@@ -435,6 +435,30 @@ def link(
     return Links(accounts, campaign, np.minimum(attachment, 1.0), edges)
 
 
+def confirm_weak_members(links: Links, attachment: np.ndarray, settings: Linking) -> Links:
+    """Links without the members that only a weak indicator placed and that share none of the
+    campaign's traffic: a cloud /24 or a sign-up hour in common with a campaign is a lead, not
+    membership, unless the account also opens conversations the way the campaign does
+    (``attachment`` > 0, see :func:`campaign_attachment`). Campaigns left too small dissolve;
+    the rest are renumbered in their order."""
+    kinds = links.edges.column("kind")
+    strong = pc.is_in(
+        links.accounts,
+        value_set=links.edges.filter(pc.is_in(kinds, value_set=pa.array(STRONG_KINDS))).column("account_id"),
+    ).to_numpy(zero_copy_only=False)
+    campaign = np.where((links.campaign >= 0) & ~strong & (attachment <= 0), -1, links.campaign)
+    if campaign.max(initial=-1) >= 0:
+        sizes = np.bincount(campaign[campaign >= 0])
+        campaign = np.where(
+            (campaign >= 0) & (sizes[np.maximum(campaign, 0)] < settings.campaign_min_accounts), -1, campaign
+        )
+    kept = np.unique(campaign[campaign >= 0])
+    campaign = np.where(campaign >= 0, np.searchsorted(kept, campaign), -1)
+    members = pc.filter(links.accounts, pa.array(campaign >= 0))
+    edges = links.edges.filter(pc.is_in(links.edges.column("account_id"), value_set=members))
+    return Links(links.accounts, campaign, np.where(campaign >= 0, attachment, 0.0), edges)
+
+
 def campaign_attachment(links: Links, templates: pa.Table) -> np.ndarray:
     """Each member's share of traffic in conversations opened with templates that another
     member of its campaign opens too, whether or not the template links on its own: a proxy
