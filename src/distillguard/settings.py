@@ -48,6 +48,7 @@ class Linking:
     template_min_risk: float = 0.35
     template_min_risky_share: float = 0.9
     risky_account: float = 0.5
+    attach_min_risk: float = 0.35
     campaign_min_accounts: int = 3
     full_attachment_share: float = 0.25
     cohort_max_users: int = 50

@@ -338,11 +338,15 @@ def _components(account_index: np.ndarray, indicator_index: np.ndarray, n_accoun
 def _risky_infrastructure(
     accounts: pa.Array, risk: np.ndarray, infrastructure: pa.Table, settings: Linking
 ) -> pa.Table:
-    """Infrastructure rows of risky accounts, for indicators that at least two of them hold."""
+    """Infrastructure rows of risky accounts, for indicators that at least two of them hold.
+    A weak indicator may only attach (see :func:`link`) and needs traffic the campaign's way
+    to hold (see :func:`confirm_weak_members`), so it asks less own risk (``attach_min_risk``)."""
     positions = pc.index_in(infrastructure.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
     known = ~np.isnan(positions.astype(float))
     risky = np.zeros(len(positions), dtype=bool)
-    risky[known] = risk[positions[known].astype(int)] >= settings.risky_account
+    weak = ~pc.is_in(infrastructure.column("kind"), value_set=pa.array(STRONG_KINDS)).to_numpy(zero_copy_only=False)
+    floor = np.where(weak, settings.attach_min_risk, settings.risky_account)
+    risky[known] = risk[positions[known].astype(int)] >= floor[known]
     shared = infrastructure.filter(pa.array(risky))
     counts = shared.group_by(["kind", "indicator"]).aggregate([("account_id", "count_distinct")])
     multi = counts.filter(pc.greater_equal(counts.column("account_id_count_distinct"), 2))
