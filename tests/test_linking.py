@@ -197,3 +197,18 @@ def test_a_weak_indicator_alone_does_not_make_a_member() -> None:
     assert confirmed.campaign.tolist() == [0, 0, 0, -1, -1, -1, 0]
     assert set(confirmed.edges.column("account_id").to_pylist()) == {"a0", "a1", "a2", "y0"}
     assert confirmed.attachment.tolist() == [0.9, 0.9, 0.9, 0.0, 0.0, 0.0, 0.1]
+
+
+def test_a_benchmark_run_by_several_teams_is_not_a_harvesting_cohort() -> None:
+    openers, accounts, risk, _ = _cohort_world()
+    keys = sorted(set(openers.column("template_key").to_pylist()))
+    # the class's problem set now asks for step-by-step answers: alone, that links it
+    asks = [0.9 if k.startswith(("P", "S")) else 0.0 for k in keys]
+    content = pa.table({"template_key": keys, "elicits": asks})
+    assert _members(_cohorts(openers, accounts, risk, content), "c")
+    # ... but when most of its openers re-send an identical request at temperature 0, as a
+    # benchmark does, the asks teach nothing new and the group links nobody
+    repeats = [0.8 if k.startswith("S") else 0.0 for k in keys]
+    content = content.append_column("greedy_repeats", pa.array(repeats))
+    cohorts = _cohorts(openers, accounts, risk, content)
+    assert not _members(cohorts, "c") and _members(cohorts, "q")

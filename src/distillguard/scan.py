@@ -149,6 +149,10 @@ def scan_workspace(
     template_signal = engine.table(
         f"SELECT template_key, avg(CASE WHEN {harvest} >= {on} THEN 1.0 ELSE 0.0 END) AS harvest, "
         f"avg(CASE WHEN greatest({harvest}, cot_elicitation) >= {on} THEN 1.0 ELSE 0.0 END) AS elicits, "
+        # openers that re-send an identical request at temperature 0, as benchmark runs do
+        "(count(*) FILTER (WHERE turn = 0 AND temperature = 0) - "
+        "count(DISTINCT hash(system, prompt)) FILTER (WHERE turn = 0 AND temperature = 0)) / "
+        "greatest(count(*) FILTER (WHERE turn = 0), 1) AS greedy_repeats, "
         "bool_and(template_generic) AS generic FROM joined GROUP BY template_key"
     )
     users = linking.template_users(results["templates"], settings.linking)

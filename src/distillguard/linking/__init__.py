@@ -104,19 +104,20 @@ def cohort_templates(
 
     1. candidate groups are the connected components of ``pairs`` (accounts that share at least
        ``cohort_min_shared`` rare templates, see :data:`COHORT_PAIRS_SQL`);
-    2. a group's own templates are those used by at least ``template_min_accounts`` accounts,
-       ``cohort_exclusive_share`` of them inside the group;
-    3. a member's coverage is the share of its exchanges in conversations opened with them;
-       every account (in the group or not) that reaches ``cohort_min_coverage`` is a member, and
-       the group is a cohort when it has at least ``campaign_min_accounts`` members.
+    2. an account's coverage is the share of its exchanges in conversations opened with
+       templates it shares only with the group (see :func:`_cohort_members`); every account, in
+       the group or not, that reaches ``cohort_min_coverage`` is a member, the group grows by
+       them, and it is a cohort when it has at least ``campaign_min_accounts`` members.
 
     Coordination alone is not harm (a class doing one problem set, a team with one prompt
     library), so a cohort's risk adds up its coordination (``cohort_risk``, scaled by the
     members' median coverage, full at ``cohort_full_coverage``), what its own templates ask
     for (``content``: template_key, elicits = share of their exchanges asking for reasoning or
-    training data) and the median own risk of its members. Coordination makes a campaign of
-    harvesting, it is not harvesting itself: a cohort links only when content and own risk
-    alone reach ``template_min_risk``.
+    training data, less greedy_repeats = the share of openers that re-send an identical request
+    at temperature 0, when given: eval harnesses of several teams run the same benchmark again
+    and again, which teaches a harvester nothing) and the median own risk of its members.
+    Coordination makes a campaign of harvesting, it is not harvesting itself: a cohort links
+    only when content and own risk alone reach ``template_min_risk``.
     """
     no_templates = pa.table(
         {
@@ -135,14 +136,12 @@ def cohort_templates(
     exchanges = openers.column("exchanges").to_numpy(zero_copy_only=False).astype(float)
     totals = np.bincount(account_of_row, weights=exchanges, minlength=len(accounts))
     users = np.bincount(template_of_row, minlength=len(template_ids))
-    rows_of_account = _Index(account_of_row, len(accounts))
-    rows_of_template = _Index(template_of_row, len(template_ids))
-    elicits = pc.fill_null(
-        pc.take(
-            content.column("elicits"), pc.index_in(pa.array(template_ids), value_set=content.column("template_key"))
-        ),
-        0.0,
-    ).to_numpy(zero_copy_only=False)
+    indexes = (_Index(account_of_row, len(accounts)), _Index(template_of_row, len(template_ids)))
+    positions = pc.index_in(pa.array(template_ids), value_set=content.column("template_key"))
+    elicits = pc.fill_null(pc.take(content.column("elicits"), positions), 0.0).to_numpy(zero_copy_only=False)
+    if "greedy_repeats" in content.column_names:  # a benchmark re-sends its items; a harvest would learn nothing
+        repeats = pc.fill_null(pc.take(content.column("greedy_repeats"), positions), 0.0)
+        elicits = elicits * (1.0 - repeats.to_numpy(zero_copy_only=False))
     # candidate groups: components of the pair graph with enough accounts
     ends = np.concatenate([_positions(pairs.column("a"), accounts), _positions(pairs.column("b"), accounts)])
     half = pairs.num_rows
@@ -155,24 +154,16 @@ def cohort_templates(
     for label in labels[sizes >= settings.campaign_min_accounts]:
         group = paired[component[paired] == label]
         for _ in range(3):  # grow the group by the accounts its own templates reveal, to a fixed point
-            inside = np.bincount(template_of_row[rows_of_account.rows(group)], minlength=len(template_ids))
-            own = np.flatnonzero(
-                (users >= settings.template_min_accounts) & (inside >= settings.cohort_exclusive_share * users)
+            firm, rows, coverage = _cohort_members(
+                group, template_of_row, account_of_row, exchanges, totals, users, indexes, settings
             )
-            rows = rows_of_template.rows(own)
-            # any account with enough of its traffic on them belongs, also one whose overlap with
-            # each single member was too small to pair it with anyone
-            candidates, inverse = np.unique(account_of_row[rows], return_inverse=True)
-            coverage = np.bincount(inverse, weights=exchanges[rows]) / np.maximum(totals[candidates], 1)
-            firm = candidates[coverage >= settings.cohort_min_coverage]
             grown = np.union1d(group, firm)
             if len(grown) == len(group):
                 break
             group = grown
         if len(firm) < settings.campaign_min_accounts:
             continue
-        rows = rows[np.isin(account_of_row[rows], firm)]
-        median_coverage = float(np.median(coverage[coverage >= settings.cohort_min_coverage]))
+        median_coverage = float(np.median(coverage))
         coordination = settings.cohort_risk * min(1.0, median_coverage / settings.cohort_full_coverage)
         asked = float(np.average(elicits[template_of_row[rows]], weights=exchanges[rows]))
         own_risk = float(np.median(risk[firm]))
@@ -210,6 +201,43 @@ def cohort_templates(
         openers.take(pa.array(rows)).append_column("share", pa.array(share)),
         summary,
     )
+
+
+def _cohort_members(
+    group: np.ndarray,
+    template_of_row: np.ndarray,
+    account_of_row: np.ndarray,
+    exchanges: np.ndarray,
+    totals: np.ndarray,
+    users: np.ndarray,
+    indexes: tuple[_Index, _Index],
+    settings: Linking,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The members of a group and the opener rows that make them so.
+
+    For each account, a template is the group's own when someone else uses it and at least
+    ``cohort_exclusive_share`` of its *other* users are in the group: a phrasing this account
+    shares only with members. Any account (in the group or not: one whose overlap with each
+    single member was too small to pair it with anyone) is a member when at least two such
+    templates carry ``cohort_min_coverage`` of its exchanges. Returns (members, their rows on
+    own templates, their coverage)."""
+    rows_of_account, rows_of_template = indexes
+    in_group = np.zeros(len(totals), dtype=bool)
+    in_group[group] = True
+    inside = np.bincount(template_of_row[rows_of_account.rows(group)], minlength=len(users))
+    # templates where even an outsider's row could pass: its other users mostly in the group
+    touched = np.flatnonzero((inside >= 1) & (inside >= settings.cohort_exclusive_share * (users - 1)))
+    rows = rows_of_template.rows(touched)
+    others = users[template_of_row[rows]] - 1
+    members_among_others = inside[template_of_row[rows]] - in_group[account_of_row[rows]]
+    rows = rows[(members_among_others >= 1) & (members_among_others >= settings.cohort_exclusive_share * others)]
+    candidates, inverse = np.unique(account_of_row[rows], return_inverse=True)
+    coverage = np.bincount(inverse, weights=exchanges[rows], minlength=len(candidates)) / np.maximum(
+        totals[candidates], 1
+    )
+    distinct = np.bincount(inverse, minlength=len(candidates))  # rows are distinct (account, template)
+    firm = (coverage >= settings.cohort_min_coverage) & (distinct >= 2)
+    return candidates[firm], rows[firm[inverse]], coverage[firm]
 
 
 class _Index:
