@@ -12,6 +12,7 @@ from distillguard.linking import (
     cohort_templates,
     confirm_weak_members,
     link,
+    stable_ids,
     suspicious_templates,
     template_users,
 )
@@ -212,3 +213,13 @@ def test_a_benchmark_run_by_several_teams_is_not_a_harvesting_cohort() -> None:
     content = content.append_column("greedy_repeats", pa.array(repeats))
     cohorts = _cohorts(openers, accounts, risk, content)
     assert not _members(cohorts, "c") and _members(cohorts, "q")
+
+
+def test_campaign_ids_follow_their_members_not_their_rank() -> None:
+    known = {"C0003": {"a", "b", "c", "d"}, "C0009": {"x", "y"}}
+    # the campaign of a..d grew and is now second by size; x, y merged into a bigger one
+    campaigns = [{"p", "q", "r", "s", "t", "x", "y"}, {"a", "b", "c", "d", "e"}, {"m", "n", "o"}]
+    assert stable_ids(campaigns, known) == ["C0009", "C0003", "C0010"]
+    # a weak overlap (less than half of the smaller side) does not inherit a name
+    assert stable_ids([{"a", "k", "l", "m", "n"}], {"C0001": {"a", "b", "c"}}) == ["C0002"]
+    assert stable_ids([{"a"}], {}) == ["C0001"]

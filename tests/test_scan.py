@@ -128,3 +128,15 @@ def test_benchmark_runs_show_as_greedy_repeats(scanned: dict[str, Path]) -> None
     assert max(by_population["eval_harnesses"]) >= 0.1  # the same benchmark, again, at temperature 0
     assert max(by_population["chat_users"]) == 0.0  # people sample; nobody repeats at temperature 0
     assert all(0.0 <= value <= 1.0 for value in share.values())
+
+
+def test_campaigns_keep_their_ids_across_rescans(scanned: dict[str, Path], tmp_path: Path) -> None:
+    first = pq.read_table(scanned["findings"] / "campaigns.parquet", columns=["campaign_id", "accounts"]).to_pylist()
+    assert first, "the demo has campaigns"
+    # the workspace remembers them; a later scan finds them again under the same names
+    registry = pq.read_table(scanned["workspace"] / "campaigns.parquet").to_pylist()
+    assert {row["campaign_id"] for row in registry} == {row["campaign_id"] for row in first}
+    result = distillguard("scan", "-w", str(scanned["workspace"]), "--out", str(tmp_path / "again"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    again = pq.read_table(tmp_path / "again" / "campaigns.parquet", columns=["campaign_id", "accounts"]).to_pylist()
+    assert {r["campaign_id"]: r["accounts"] for r in again} == {r["campaign_id"]: r["accounts"] for r in first}

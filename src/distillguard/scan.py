@@ -173,7 +173,13 @@ def scan_workspace(
     risk[in_campaign] = np.maximum(
         risk[in_campaign], campaign_risk[links.campaign[in_campaign]] * strength[in_campaign]
     )
-    campaign_ids = [f"C{index + 1:04d}" for index in range(len(campaign_risk))]
+    # ids that survive rescans; a look back in time (``until``) neither reads nor renames them
+    members = [
+        set(pc.filter(accounts, pa.array(links.campaign == index)).to_pylist()) for index in range(len(campaign_risk))
+    ]
+    campaign_ids = linking.stable_ids(members, {} if until else workspace.known_campaigns())
+    if not until:
+        workspace.remember_campaigns(dict(zip(campaign_ids, members, strict=True)))
     accounts_table = _accounts_table(
         account_profiles, own, risk, links, strength, campaign_ids, campaign_risk, settings
     )

@@ -88,6 +88,10 @@ class IngestSummary:
         return asdict(self)
 
 
+# campaign id -> member accounts of every campaign scans of the workspace have named
+CAMPAIGN_REGISTRY = "campaigns.parquet"
+
+
 class Workspace:
     """A workspace folder. Open with :meth:`open` (existing) or :meth:`create` (new or existing).
 
@@ -396,6 +400,30 @@ class Workspace:
             if stale.is_dir() and stale.name != version:
                 shutil.rmtree(stale, ignore_errors=True)  # signals of older code are never read again
         return files
+
+    def known_campaigns(self) -> dict[str, set[str]]:
+        """Campaign id -> member accounts, as the last scans of this workspace named them."""
+        path = self.root / CAMPAIGN_REGISTRY
+        if not path.exists():
+            return {}
+        known: dict[str, set[str]] = {}
+        for row in pq.read_table(path).to_pylist():
+            known.setdefault(row["campaign_id"], set()).add(row["account_id"])
+        return known
+
+    def remember_campaigns(self, campaigns: dict[str, set[str]]) -> None:
+        """Keep the campaigns of this scan, and the earlier ones it did not find again (a
+        campaign that pauses keeps its id when it comes back)."""
+        known = self.known_campaigns()
+        known.update(campaigns)
+        rows = [(campaign_id, account) for campaign_id, members in sorted(known.items()) for account in sorted(members)]
+        table = pa.table(
+            {"campaign_id": [r[0] for r in rows], "account_id": [r[1] for r in rows]},
+            schema=pa.schema([("campaign_id", pa.string()), ("account_id", pa.string())]),
+        )
+        partial = self.root / (CAMPAIGN_REGISTRY + ".tmp")
+        pq.write_table(table, partial, compression="zstd")
+        partial.replace(self.root / CAMPAIGN_REGISTRY)
 
     # -- info --------------------------------------------------------------------------
     def info(self) -> dict:

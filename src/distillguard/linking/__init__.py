@@ -491,6 +491,35 @@ def confirm_weak_members(links: Links, attachment: np.ndarray, settings: Linking
     return Links(links.accounts, campaign, np.where(campaign >= 0, attachment, 0.0), edges)
 
 
+def stable_ids(campaigns: list[set[str]], known: dict[str, set[str]]) -> list[str]:
+    """An id per campaign that survives rescans: each takes the id of the known campaign it
+    shares most accounts with, when they share at least half of the smaller one (largest
+    overlaps first, each known id once); the rest get new ids after the highest known one.
+    So a campaign found yesterday keeps its name today as it grows, loses members or merges.
+
+    >>> stable_ids([{"a", "b", "c"}, {"x", "y"}, {"p", "q"}], {"C0007": {"a", "b"}, "C0002": {"y", "z"}})
+    ['C0007', 'C0002', 'C0008']
+    """
+    overlaps = []
+    for index, members in enumerate(campaigns):
+        for campaign_id, previous in known.items():
+            shared = len(members & previous)
+            if shared and shared * 2 >= min(len(members), len(previous)):
+                overlaps.append((-shared, campaign_id, index))
+    ids: list[str | None] = [None] * len(campaigns)
+    taken = set()
+    for _, campaign_id, index in sorted(overlaps):
+        if ids[index] is None and campaign_id not in taken:
+            ids[index] = campaign_id
+            taken.add(campaign_id)
+    number = max((int(campaign_id[1:]) for campaign_id in known if campaign_id[1:].isdigit()), default=0)
+    for index, campaign_id in enumerate(ids):
+        if campaign_id is None:
+            number += 1
+            ids[index] = f"C{number:04d}"
+    return [str(campaign_id) for campaign_id in ids]
+
+
 def campaign_attachment(links: Links, templates: pa.Table) -> np.ndarray:
     """Each member's share of traffic in conversations opened with templates that another
     member of its campaign opens too, whether or not the template links on its own: a proxy
