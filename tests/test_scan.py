@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -140,3 +143,31 @@ def test_campaigns_keep_their_ids_across_rescans(scanned: dict[str, Path], tmp_p
     assert result.returncode == 0, result.stderr
     again = pq.read_table(tmp_path / "again" / "campaigns.parquet", columns=["campaign_id", "accounts"]).to_pylist()
     assert {r["campaign_id"]: r["accounts"] for r in again} == {r["campaign_id"]: r["accounts"] for r in first}
+
+
+def test_a_new_day_is_summarised_alone_and_profiles_match_a_scan_from_scratch(tmp_path: Path) -> None:
+    from distillguard.scan import scan_workspace
+    from distillguard.workspace import Workspace
+
+    records = [exchange(i) for i in range(600)]
+    early = write_jsonl(tmp_path / "early.jsonl", [r for i, r in enumerate(records) if i % 3 != 2])  # 1 and 2 March
+    late = write_jsonl(tmp_path / "late.jsonl", [r for i, r in enumerate(records) if i % 3 == 2])  # 3 March
+    with Workspace.create(tmp_path / "daily") as daily:
+        daily.ingest([early])
+        first = scan_workspace(daily, tmp_path / "day2", write_report=False)
+        daily.ingest([late])
+        second = scan_workspace(daily, tmp_path / "day3", write_report=False)
+    assert (first.files_summarised, second.files_summarised) == (2, 1)  # one file per day partition
+    assert (first.signals_computed, second.signals_computed) == (400, 200)
+    with Workspace.create(tmp_path / "whole") as whole:
+        whole.ingest([early, late])
+        scan_workspace(whole, tmp_path / "whole-scan", write_report=False)
+    incremental = pq.read_table(tmp_path / "day3" / "profiles.parquet")
+    assert incremental.num_rows == 7
+    assert incremental.equals(pq.read_table(tmp_path / "whole-scan" / "profiles.parquet"))
+    # gaps that cross from one day's file to the next count as they happened
+    times = sorted(datetime.fromisoformat(r["ts"]) for r in records if r["account_id"] == "acct-0")
+    gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
+    row = incremental.filter(pc.equal(incremental.column("account_id"), "acct-0")).to_pylist()[0]
+    assert row["gap_mean_s"] == pytest.approx(sum(gaps) / len(gaps))
+    assert row["exchanges"] == len(times) and row["active_days"] == 3

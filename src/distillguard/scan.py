@@ -74,6 +74,7 @@ class ScanResult:
     campaigns: int = 0
     exchanges: int = 0
     signals_computed: int = 0  # exchanges whose signals were computed now, not read from the cache
+    files_summarised: int = 0  # exchange files whose account summaries were made now, not read from the cache
     timings: dict[str, float] = field(default_factory=dict)
     top_campaigns: list[dict] = field(default_factory=list)
     cohorts: list[dict] = field(default_factory=list)  # groups linked by templates only they use
@@ -118,7 +119,8 @@ def scan_workspace(
     where = f"WHERE ts <= CAST('{until_sql}' AS TIMESTAMP WITH TIME ZONE)" if until_sql else ""
 
     stages.start("signals")
-    computed = []
+    computed: list[int] = []
+    summarised: list[int] = []
     files = workspace.signal_files(signals_version(), _SIGNAL_INPUT, request_signals, SIGNALS_SCHEMA, computed.append)
     signals_path = out / "signals.parquet"
     exchanges = 0
@@ -134,8 +136,27 @@ def scan_workspace(
     engine.execute(f"CREATE OR REPLACE TEMP VIEW joined AS {profiles.joined_sql(signal_names, until_sql)}")
 
     stages.start("profiles")
-    queries = profiles.profile_queries(list(SCORE_COLUMNS), settings.signal_threshold)
-    results = {name: engine.table(sql) for name, sql in queries.items()}
+    partials = {
+        **profiles.partial_queries(list(SCORE_COLUMNS), list(HARVEST_SIGNALS), settings.signal_threshold),
+        "networks": linking.NETWORK_PARTIAL_SQL,
+    }
+    if until or not files:
+        # a look back in time summarises its window in one slice; only whole files are kept
+        engine.execute("CREATE OR REPLACE TEMP VIEW source AS SELECT * FROM joined")
+        for name, sql in partials.items():
+            engine.register(f"part_{name}", engine.table(sql))
+    else:
+        summaries = workspace.summary_files(
+            _summaries_version(partials),
+            files,
+            lambda exchange_file, signal_file: _summarise(engine, partials, signal_names, exchange_file, signal_file),
+            summarised.append,
+        )
+        for name in partials:
+            listed = "[" + ", ".join(quote_literal(str(f)) for f in summaries[name]) + "]"
+            files_sql = f"read_parquet({listed}, hive_partitioning = false)"
+            engine.execute(f"CREATE OR REPLACE TEMP VIEW part_{name} AS SELECT * FROM {files_sql}")
+    results = {name: engine.table(sql) for name, sql in profiles.merge_queries(list(SCORE_COLUMNS)).items()}
     account_profiles = profiles.finish_profiles(**results).sort_by("account_id")
     pq.write_table(account_profiles, out / "profiles.parquet", compression="zstd")
     accounts = account_profiles.column("account_id").combine_chunks()
@@ -144,17 +165,7 @@ def scan_workspace(
     own = scoring.score_accounts(account_profiles, settings)
 
     stages.start("linking")
-    harvest = "greatest(" + ", ".join(HARVEST_SIGNALS) + ")"
-    on = settings.signal_threshold
-    template_signal = engine.table(
-        f"SELECT template_key, avg(CASE WHEN {harvest} >= {on} THEN 1.0 ELSE 0.0 END) AS harvest, "
-        f"avg(CASE WHEN greatest({harvest}, cot_elicitation) >= {on} THEN 1.0 ELSE 0.0 END) AS elicits, "
-        # openers that re-send an identical request at temperature 0, as benchmark runs do
-        "(count(*) FILTER (WHERE turn = 0 AND temperature = 0) - "
-        "count(DISTINCT hash(system, prompt)) FILTER (WHERE turn = 0 AND temperature = 0)) / "
-        "greatest(count(*) FILTER (WHERE turn = 0), 1) AS greedy_repeats, "
-        "bool_and(template_generic) AS generic FROM joined GROUP BY template_key"
-    )
+    template_signal = engine.table(profiles.TEMPLATE_CONTENT_SQL)
     users = linking.template_users(results["templates"], settings.linking)
     linking_templates = linking.suspicious_templates(users, accounts, own.risk, template_signal, settings.linking)
     cohorts = _cohorts(engine, results["templates"], template_signal, accounts, own.risk, settings)
@@ -196,6 +207,7 @@ def scan_workspace(
         campaigns=campaigns_table.num_rows,
         exchanges=exchanges,
         signals_computed=sum(computed),
+        files_summarised=sum(summarised),
         timings=stages.timings,
         top_campaigns=campaigns_table.select(["campaign_id", "risk", "exchanges", "summary"]).slice(0, 10).to_pylist(),
         cohorts=cohorts.summary,
@@ -218,6 +230,21 @@ def signals_version() -> str:
     for path in sorted(Path(signals_package.__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _summaries_version(partials: dict[str, str]) -> str:
+    """Summaries are reused only with the signals and the summary SQL that made them."""
+    return xxhash.xxh3_64_hexdigest((signals_version() + json.dumps(partials, sort_keys=True)).encode())
+
+
+def _summarise(
+    engine, partials: dict[str, str], signal_names: list[str], exchange_file: Path, signal_file: Path
+) -> dict[str, pa.Table]:  # type: ignore[no-untyped-def]
+    exchanges = f"read_parquet({quote_literal(str(exchange_file))}, hive_partitioning = false)"
+    signals = f"read_parquet({quote_literal(str(signal_file))}, hive_partitioning = false)"
+    source = profiles.joined_sql(signal_names, exchanges=exchanges, signals=signals)
+    engine.execute(f"CREATE OR REPLACE TEMP VIEW source AS {source}")
+    return {name: engine.table(sql) for name, sql in partials.items()}
 
 
 def _infrastructure(engine) -> pa.Table:  # type: ignore[no-untyped-def]
@@ -392,6 +419,7 @@ def _run_record(workspace: Workspace, settings: Settings, until: datetime | None
         "input": {
             "exchanges_scanned": result.exchanges,
             "signals_computed": result.signals_computed,
+            "files_summarised": result.files_summarised,
             "exchanges_in_workspace": info["exchanges"],
             "accounts_table": info["accounts_table"],
             "quarantined": sum(row["records"] for row in info["quarantined"]),

@@ -401,6 +401,37 @@ class Workspace:
                 shutil.rmtree(stale, ignore_errors=True)  # signals of older code are never read again
         return files
 
+    def summary_files(
+        self,
+        version: str,
+        signal_files: list[Path],
+        summarise: Callable[[Path, Path], dict[str, pa.Table]],
+        on_file: Callable[[int], None] | None = None,
+    ) -> dict[str, list[Path]]:
+        """Per-account summaries of every exchange file (see :mod:`distillguard.profiles`),
+        made once by ``summarise(exchange_file, signal_file)`` and kept like the signals: a
+        rescan summarises only the files ingested since. Returns the files of each summary."""
+        root = self.root / "summaries" / version
+        found: dict[str, list[Path]] = {}
+        for signal_file in signal_files:
+            exchange_file = self.root / "exchanges" / signal_file.parent.name / signal_file.name
+            target = root / signal_file.parent.name / signal_file.stem
+            if not target.exists():
+                partial = target.with_name(target.name + ".tmp")
+                shutil.rmtree(partial, ignore_errors=True)
+                partial.mkdir(parents=True)
+                for name, table in summarise(exchange_file, signal_file).items():
+                    pq.write_table(table, partial / f"{name}.parquet", compression="zstd")
+                partial.replace(target)  # a crash mid-file leaves no half-written summary behind
+                if on_file:
+                    on_file(1)
+            for path in sorted(target.glob("*.parquet")):
+                found.setdefault(path.stem, []).append(path)
+        for stale in (self.root / "summaries").glob("*"):
+            if stale.is_dir() and stale.name != version:
+                shutil.rmtree(stale, ignore_errors=True)
+        return found
+
     def known_campaigns(self) -> dict[str, set[str]]:
         """Campaign id -> member accounts, as the last scans of this workspace named them."""
         path = self.root / CAMPAIGN_REGISTRY

@@ -25,14 +25,16 @@ from scipy.sparse.csgraph import connected_components
 
 from distillguard.settings import Linking
 
-# Relation names the SQL below expects: `joined` (exchanges with signals), `accounts`.
+# A client network and fingerprint together, per slice of traffic (relation `source`, see
+# distillguard.profiles): one address alone is too common (VPNs, NAT).
+NETWORK_PARTIAL_SQL = (
+    "SELECT DISTINCT account_id, concat(regexp_extract(client_ip, '^(\\d+\\.\\d+\\.\\d+)\\.', 1), '.0/24|', "
+    "coalesce(user_agent, '')) AS indicator FROM source WHERE client_ip LIKE '%.%.%.%'"
+)
+
+# Relation names the SQL below expects: `part_networks` (the partials above), `accounts`.
 INFRASTRUCTURE_SQL = {
-    # a client network and fingerprint together: one address alone is too common (VPNs, NAT)
-    "network": (
-        "SELECT account_id, concat(regexp_extract(client_ip, '^(\\d+\\.\\d+\\.\\d+)\\.', 1), '.0/24|', "
-        "coalesce(user_agent, '')) AS indicator, count(*) AS n FROM joined "
-        "WHERE client_ip LIKE '%.%.%.%' GROUP BY account_id, indicator"
-    ),
+    "network": "SELECT DISTINCT account_id, indicator, 1 AS n FROM part_networks",
     "payment": (
         "SELECT account_id, payment_fingerprint AS indicator, 1 AS n FROM accounts "
         "WHERE payment_fingerprint IS NOT NULL AND payment_fingerprint <> ''"
@@ -77,6 +79,10 @@ def cohort_pairs_sql(settings: Linking) -> str:
     )
 
 
+# Templates that link accounts, from suspicious_templates or cohort_templates.
+LINKING_TEMPLATES_SCHEMA = pa.schema([("template_key", pa.string()), ("users", pa.int64()), ("risk", pa.float64())])
+
+
 @dataclass(frozen=True)
 class Cohorts:
     """Groups of accounts linked by templates that only they use (see :func:`cohort_templates`)."""
@@ -119,14 +125,9 @@ def cohort_templates(
     Coordination makes a campaign of harvesting, it is not harvesting itself: a cohort links
     only when content and own risk alone reach ``template_min_risk``.
     """
-    no_templates = pa.table(
-        {
-            "template_key": pa.array([], pa.string()),
-            "users": pa.array([], pa.int64()),
-            "risk": pa.array([], pa.float64()),
-        }
+    empty = Cohorts(
+        LINKING_TEMPLATES_SCHEMA.empty_table(), openers.schema.append(pa.field("share", pa.float64())).empty_table(), []
     )
-    empty = Cohorts(no_templates, openers.schema.append(pa.field("share", pa.float64())).empty_table(), [])
     if pairs.num_rows == 0:
         return empty
     account_of_row = _positions(openers.column("account_id"), accounts)
@@ -193,10 +194,11 @@ def cohort_templates(
     return Cohorts(
         pa.table(
             {
-                "template_key": pa.array(list(linked), pa.string()),
-                "users": pa.array([value[0] for value in linked.values()], pa.int64()),
-                "risk": pa.array([value[1] for value in linked.values()], pa.float64()),
-            }
+                "template_key": list(linked),
+                "users": [value[0] for value in linked.values()],
+                "risk": [value[1] for value in linked.values()],
+            },
+            schema=LINKING_TEMPLATES_SCHEMA,
         ),
         openers.take(pa.array(rows)).append_column("share", pa.array(share)),
         summary,
@@ -295,7 +297,7 @@ def suspicious_templates(
     never qualifies a template: a suffix like "think step by step" is shared by many honest
     people. Returns (template_key, users, risk)."""
     if users.num_rows == 0:
-        return pa.table({"template_key": pa.array([], pa.string()), "users": [], "risk": []})
+        return LINKING_TEMPLATES_SCHEMA.empty_table()
     positions = pc.index_in(users.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
     user_risk = risk[positions.astype(int)]
     share = users.column("share").to_numpy()
@@ -342,7 +344,7 @@ def suspicious_templates(
             "users": grouped.column("users").filter(pa.array(keep)),
             "risk": pa.array(combined[keep]),
         }
-    )
+    ).cast(LINKING_TEMPLATES_SCHEMA)
 
 
 # Indicators that say two accounts are run by the same hands: a harvesting template their heavy

@@ -1,9 +1,18 @@
 """Per-account behavioural fingerprints: SQL that aggregates exchanges and their signals.
 
-The core only *describes* the work: :func:`profile_queries` returns SQL over two relations,
-``exchanges`` (canonical columns) and ``signals`` (request signals by exchange_id), and
-:func:`finish_profiles` turns the few small histograms that SQL cannot summarise portably
-(hour of day, capability) into features with numpy. Engines execute the SQL.
+The core only *describes* the work, in two steps that make rescans incremental:
+
+- :func:`partial_queries` summarise one slice of traffic (relation ``source``: exchanges
+  joined with their signals, see :func:`joined_sql`) into sums, extremes, distinct-value
+  lists and small histograms per account. A scan summarises each exchange file once and keeps
+  the summaries in the workspace, so a new day of logs only adds the new files' summaries;
+- :func:`merge_queries` add the summaries of all slices up (relations ``part_<name>``) into the
+  profile, and :func:`finish_profiles` turns the few histograms that SQL cannot summarise
+  portably (hour of day, capability) into features with numpy.
+
+Engines execute the SQL. Everything adds up exactly across slices except what crosses a
+file boundary: the gap between two files counts from the last exchange of one to the first of
+the next, and a conversation continued in a later file counts there without its template.
 """
 
 from __future__ import annotations
@@ -24,49 +33,85 @@ class Feature:
     description: str
 
 
-def _share(condition: str) -> str:
-    return f"avg(CASE WHEN {condition} THEN 1.0 ELSE 0.0 END)"
+def _count(condition: str) -> str:
+    return f"count(*) FILTER (WHERE {condition})"
 
 
-# Aggregates over the account's exchanges joined with their signals (relation `joined`).
+def _total(column: str) -> str:
+    return f"CAST(sum({column}) AS BIGINT)"  # a sum of integers stays an integer (not a 128-bit one)
+
+
+def _rate(column: str) -> str:
+    return f"CAST(sum({column}) AS DOUBLE) / greatest(sum(exchanges), 1)"
+
+
+def _distinct(column: str) -> str:
+    return f"len(list_distinct(flatten(list({column}))))"
+
+
+def _values(column: str) -> str:
+    return f"list(DISTINCT {column}) FILTER (WHERE {column} IS NOT NULL)"
+
+
+# Per account and slice (relation `source`); BASE_FEATURES add them up (relation `part_base`).
+BASE_PARTIAL: dict[str, str] = {
+    "exchanges": "count(*)",
+    "first_seen": "min(ts)",
+    "last_seen": "max(ts)",
+    "days": _values("CAST(ts AS DATE)"),
+    "model_values": _values("model"),
+    "output_tokens": "sum(output_tokens + reasoning_tokens)",
+    "input_tokens": "sum(input_tokens)",
+    "saturated": _count("max_tokens > 0 AND output_tokens + reasoning_tokens >= 0.9 * max_tokens"),
+    "openers": _count("turn = 0"),
+    "multi_sample": _count("n > 1"),
+    "temperature_values": _values("temperature"),
+    "reasoning_asked": _count("reasoning"),
+    "with_tools": _count("tool_count > 0"),
+    "with_images": _count("n_images > 0"),
+    "failed": _count("status >= 400"),
+    "prompt_chars": "sum(prompt_chars)",
+    "ip_values": _values("client_ip"),
+    "user_agent_values": _values("user_agent"),
+    "end_user_values": _values("end_user_id"),
+}
+
 BASE_FEATURES: tuple[Feature, ...] = (
-    Feature("exchanges", "count(*)", "exchanges in the window"),
-    Feature("first_seen", "min(ts)", "first exchange"),
-    Feature("last_seen", "max(ts)", "last exchange"),
-    Feature("active_days", "count(DISTINCT CAST(ts AS DATE))", "UTC days with any exchange"),
-    Feature("models", "count(DISTINCT model)", "distinct models used"),
+    Feature("exchanges", _total("exchanges"), "exchanges in the window"),
+    Feature("first_seen", "min(first_seen)", "first exchange"),
+    Feature("last_seen", "max(last_seen)", "last exchange"),
+    Feature("active_days", _distinct("days"), "UTC days with any exchange"),
+    Feature("models", _distinct("model_values"), "distinct models used"),
     Feature(
         "output_input_ratio",
-        "CAST(sum(output_tokens + reasoning_tokens) AS DOUBLE) / greatest(sum(input_tokens), 1)",
+        "CAST(sum(output_tokens) AS DOUBLE) / greatest(sum(input_tokens), 1)",
         "output (incl. reasoning) tokens per input token: harvesting buys outputs",
     ),
-    Feature(
-        "max_tokens_saturation",
-        _share("max_tokens > 0 AND output_tokens + reasoning_tokens >= 0.9 * max_tokens"),
-        "share of answers that filled at least 90% of max_tokens",
-    ),
-    Feature("single_turn_share", _share("turn = 0"), "share of exchanges that open a conversation"),
-    Feature("multi_sample_share", _share("n > 1"), "share of requests asking for several samples (n > 1)"),
-    Feature("distinct_temperatures", "count(DISTINCT temperature)", "distinct temperatures: sweeps for diverse data"),
-    Feature("reasoning_share", _share("reasoning"), "share of requests that asked for reasoning / thinking"),
-    Feature("tools_share", _share("tool_count > 0"), "share of requests carrying tool definitions"),
-    Feature("images_share", _share("n_images > 0"), "share of requests carrying images"),
-    Feature("error_share", _share("status >= 400"), "share of failed requests (429s from pushing limits)"),
-    Feature("mean_prompt_chars", "avg(prompt_chars)", "mean prompt length"),
-    Feature("distinct_ips", "count(DISTINCT client_ip)", "distinct client addresses"),
-    Feature("distinct_user_agents", "count(DISTINCT user_agent)", "distinct client fingerprints"),
-    Feature("distinct_end_users", "count(DISTINCT end_user_id)", "distinct end users (resellers, proxies)"),
+    Feature("max_tokens_saturation", _rate("saturated"), "share of answers that filled at least 90% of max_tokens"),
+    Feature("single_turn_share", _rate("openers"), "share of exchanges that open a conversation"),
+    Feature("multi_sample_share", _rate("multi_sample"), "share of requests asking for several samples (n > 1)"),
+    Feature("distinct_temperatures", _distinct("temperature_values"), "distinct temperatures: sweeps for diverse data"),
+    Feature("reasoning_share", _rate("reasoning_asked"), "share of requests that asked for reasoning / thinking"),
+    Feature("tools_share", _rate("with_tools"), "share of requests carrying tool definitions"),
+    Feature("images_share", _rate("with_images"), "share of requests carrying images"),
+    Feature("error_share", _rate("failed"), "share of failed requests (429s from pushing limits)"),
+    Feature("mean_prompt_chars", _rate("prompt_chars"), "mean prompt length"),
+    Feature("distinct_ips", _distinct("ip_values"), "distinct client addresses"),
+    Feature("distinct_user_agents", _distinct("user_agent_values"), "distinct client fingerprints"),
+    Feature("distinct_end_users", _distinct("end_user_values"), "distinct end users (resellers, proxies)"),
 )
 
-# Gaps between an account's consecutive exchanges (relation `gaps`).
+# Gaps between an account's consecutive exchanges: within slices (relation `part_gaps`) and
+# across them (from one slice's last exchange to the next one's first).
 TIMING_FEATURES: tuple[Feature, ...] = (
-    Feature("gap_mean_s", "avg(gap_s)", "mean seconds between consecutive exchanges"),
+    Feature("gap_mean_s", "sum(gap_sum) / sum(gaps)", "mean seconds between consecutive exchanges"),
     Feature(
         "gap_cv",
-        "stddev_pop(gap_s) / greatest(avg(gap_s), 0.001)",
+        "sqrt(greatest(sum(gap_squares) / sum(gaps) - pow(sum(gap_sum) / sum(gaps), 2), 0)) "
+        "/ greatest(sum(gap_sum) / sum(gaps), 0.001)",
         "coefficient of variation of gaps: ~1 for random arrivals, <<1 for metronomic bots",
     ),
-    Feature("burst_share", _share("gap_s < 2"), "share of exchanges less than 2 s after the previous one"),
+    Feature("burst_share", "CAST(sum(bursts) AS DOUBLE) / sum(gaps)", "share of gaps shorter than 2 s"),
 )
 
 # Features derived in numpy from histograms (see finish_profiles).
@@ -83,17 +128,17 @@ DERIVED_FEATURES: tuple[Feature, ...] = (
     Feature(
         "greedy_repeat_share",
         "",
-        "share of exchanges that repeat an identical earlier request of the account at temperature 0",
+        "share of exchanges that open a conversation with an identical earlier request at temperature 0",
     ),
 )
 
-# From the accounts table (relation `accounts`), when there is one.
+# From the accounts table (relation `accounts`) and the summaries (relation `part_base`).
 ACCOUNT_FEATURES: tuple[Feature, ...] = (
     Feature("account_type", "any_value(a.account_type)", "sign-up pathway: individual, startup, education, ..."),
     Feature("verification", "any_value(a.verification)", "strongest verification: none, email, card, id, contract"),
     Feature(
         "account_age_days",
-        "date_diff('day', any_value(a.created_at), min(j.ts))",
+        "date_diff('day', any_value(a.created_at), min(p.first_seen))",
         "days between sign-up and the first exchange in the window",
     ),
     Feature(
@@ -104,15 +149,16 @@ ACCOUNT_FEATURES: tuple[Feature, ...] = (
 )
 
 
-def signal_rate_features(signal_names: list[str], threshold: float) -> tuple[Feature, ...]:
+def signal_rate_features(signal_names: list[str]) -> tuple[Feature, ...]:
     """``<signal>_rate``: share of the account's exchanges where a 0..1 signal is on."""
     return tuple(
-        Feature(f"{name}_rate", _share(f"{name} >= {threshold}"), f"share of exchanges where {name} is on")
-        for name in signal_names
+        Feature(f"{name}_rate", _rate(f"{name}_on"), f"share of exchanges where {name} is on") for name in signal_names
     )
 
 
-def joined_sql(signal_columns: list[str], until: str | None = None) -> str:
+def joined_sql(
+    signal_columns: list[str], until: str | None = None, exchanges: str = "exchanges", signals: str = "signals"
+) -> str:
     """Exchanges with their signals; ``until`` (an ISO timestamp) limits the window."""
     extra = ", ".join(f"s.{name}" for name in signal_columns)
     where = f"WHERE e.ts <= CAST('{until}' AS TIMESTAMP WITH TIME ZONE)" if until else ""
@@ -121,46 +167,108 @@ def joined_sql(signal_columns: list[str], until: str | None = None) -> str:
         "e.system, e.prompt, e.max_tokens, e.output_tokens, e.input_tokens, e.reasoning_tokens, e.status, e.n_images, "
         "e.client_ip, e.asn, e.user_agent, e.end_user_id, e.api_key_id, e.conversation_id, "
         "len(e.tools) AS tool_count, "
-        f"{extra} FROM exchanges e JOIN signals s ON e.exchange_id = s.exchange_id {where}"
+        f"{extra} FROM {exchanges} e JOIN {signals} s ON e.exchange_id = s.exchange_id {where}"
     )
 
 
-def profile_queries(rate_signals: list[str], threshold: float) -> dict[str, str]:
-    """SQL over relation ``joined``: the base profile and the histograms numpy finishes."""
-    rates = signal_rate_features(rate_signals, threshold)
-    base = ", ".join(f"{f.sql} AS {f.name}" for f in (*BASE_FEATURES, *rates))
-    timing = ", ".join(f"{f.sql} AS {f.name}" for f in TIMING_FEATURES)
+def partial_queries(rate_signals: list[str], harvest_signals: list[str], threshold: float) -> dict[str, str]:
+    """SQL over relation ``source`` (one slice of traffic): the summaries that add up.
+
+    ``rate_signals`` get a count of exchanges where they are on (at ``threshold``);
+    ``harvest_signals`` are those that mark content made to train on, counted per template.
+    """
+    on = {name: _count(f"{name} >= {threshold}") for name in rate_signals}
+    base = ", ".join(
+        f"{sql} AS {name}" for name, sql in {**BASE_PARTIAL, **{f"{n}_on": c for n, c in on.items()}}.items()
+    )
+    harvest = "greatest(" + ", ".join(harvest_signals) + ")"
     return {
-        "base": f"SELECT account_id, {base} FROM joined GROUP BY account_id",
-        "timing": (
-            f"SELECT account_id, {timing} FROM (SELECT account_id, "
-            "epoch(ts) - epoch(lag(ts) OVER (PARTITION BY account_id ORDER BY ts)) AS gap_s FROM joined) "
+        "base": f"SELECT account_id, {base} FROM source GROUP BY account_id",
+        "gaps": (
+            "SELECT account_id, count(gap_s) AS gaps, sum(gap_s) AS gap_sum, sum(gap_s * gap_s) AS gap_squares, "
+            f"{_count('gap_s < 2')} AS bursts FROM (SELECT account_id, "
+            "epoch(ts) - epoch(lag(ts) OVER (PARTITION BY account_id ORDER BY ts)) AS gap_s FROM source) "
             "WHERE gap_s IS NOT NULL GROUP BY account_id"
         ),
-        "hours": "SELECT account_id, hour(ts) AS hour, count(*) AS n FROM joined GROUP BY account_id, hour(ts)",
-        "repeats": (
-            "SELECT account_id, CAST(sum(copies - 1) AS DOUBLE) AS greedy_repeats FROM ("
-            "SELECT account_id, hash(system, prompt) AS request, count(*) AS copies FROM joined "
-            "WHERE temperature = 0 GROUP BY account_id, request) GROUP BY account_id"
-        ),
-        "capabilities": "SELECT account_id, capability, count(*) AS n FROM joined GROUP BY account_id, capability",
+        "hours": "SELECT account_id, hour(ts) AS hour, count(*) AS n FROM source GROUP BY account_id, hour(ts)",
+        "capabilities": "SELECT account_id, capability, count(*) AS n FROM source GROUP BY account_id, capability",
         # A template is what opens a conversation: later turns carry tool results and follow-ups
         # ("Command output: ...", "Why?") that every agent and every chat shares. `n` counts the
         # conversations a template opened, `exchanges` every exchange of those conversations.
         "templates": (
-            "WITH conversations AS (SELECT account_id, conversation_id, count(*) AS size FROM joined "
+            "WITH conversations AS (SELECT account_id, conversation_id, count(*) AS size FROM source "
             "WHERE conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
-            "SELECT j.account_id, j.template_key, count(*) AS n, sum(coalesce(c.size, 1)) AS exchanges "
-            "FROM joined j LEFT JOIN conversations c "
+            "SELECT j.account_id, j.template_key, count(*) AS n, " + _total("coalesce(c.size, 1)") + " AS exchanges "
+            "FROM source j LEFT JOIN conversations c "
             "ON c.account_id = j.account_id AND c.conversation_id = j.conversation_id "
             "WHERE j.turn = 0 GROUP BY j.account_id, j.template_key"
         ),
-        "metadata": (
-            "SELECT j.account_id, "
-            + ", ".join(f"{f.sql} AS {f.name}" for f in ACCOUNT_FEATURES)
-            + " FROM joined j JOIN accounts a ON a.account_id = j.account_id GROUP BY j.account_id"
+        # identical requests opening conversations at temperature 0, for the repeats of accounts
+        # and templates
+        "requests": (
+            "SELECT account_id, template_key, hash(system, prompt) AS request, count(*) AS copies FROM source "
+            "WHERE temperature = 0 AND turn = 0 GROUP BY account_id, template_key, request"
+        ),
+        "template_signals": (
+            f"SELECT template_key, count(*) AS n, {_count('turn = 0')} AS openers, "
+            f"{_count(f'{harvest} >= {threshold}')} AS harvest_on, "
+            f"{_count(f'greatest({harvest}, cot_elicitation) >= {threshold}')} AS elicits_on, "
+            "bool_and(template_generic) AS generic FROM source GROUP BY template_key"
         ),
     }
+
+
+def merge_queries(rate_signals: list[str]) -> dict[str, str]:
+    """SQL over the summaries of every slice (relations ``part_<name>`` of :func:`partial_queries`)
+    and ``accounts``: the inputs of :func:`finish_profiles`, and the content of each template."""
+    base = ", ".join(f"{f.sql} AS {f.name}" for f in (*BASE_FEATURES, *signal_rate_features(rate_signals)))
+    timing = ", ".join(f"{f.sql} AS {f.name}" for f in TIMING_FEATURES)
+    return {
+        "base": f"SELECT account_id, {base} FROM part_base GROUP BY account_id",
+        "timing": (
+            # slices of one day may overlap in time: their gap counts as 0, not negative
+            "WITH slices AS (SELECT account_id, greatest(gap_s, 0) AS gap_s FROM (SELECT account_id, "
+            "epoch(first_seen) - epoch(lag(last_seen) OVER (PARTITION BY account_id ORDER BY first_seen, last_seen)) "
+            "AS gap_s FROM part_base) WHERE gap_s IS NOT NULL), "
+            "between_slices AS (SELECT account_id, count(*) AS gaps, sum(gap_s) AS gap_sum, "
+            f"sum(gap_s * gap_s) AS gap_squares, {_count('gap_s < 2')} AS bursts FROM slices GROUP BY account_id) "
+            "SELECT account_id, "
+            + timing
+            + " FROM (SELECT account_id, gaps, gap_sum, gap_squares, bursts FROM part_gaps "
+            "UNION ALL SELECT * FROM between_slices) "
+            "GROUP BY account_id HAVING sum(gaps) > 0"
+        ),
+        "hours": f"SELECT account_id, hour, {_total('n')} AS n FROM part_hours GROUP BY account_id, hour",
+        "capabilities": (
+            f"SELECT account_id, capability, {_total('n')} AS n FROM part_capabilities GROUP BY account_id, capability"
+        ),
+        "templates": (
+            f"SELECT account_id, template_key, {_total('n')} AS n, {_total('exchanges')} AS exchanges "
+            "FROM part_templates GROUP BY account_id, template_key"
+        ),
+        "repeats": (
+            "SELECT account_id, CAST(sum(copies - 1) AS DOUBLE) AS greedy_repeats FROM (SELECT account_id, request, "
+            "sum(copies) AS copies FROM part_requests GROUP BY account_id, request) GROUP BY account_id"
+        ),
+        "metadata": (
+            "SELECT p.account_id, "
+            + ", ".join(f"{f.sql} AS {f.name}" for f in ACCOUNT_FEATURES)
+            + " FROM part_base p JOIN accounts a ON a.account_id = p.account_id GROUP BY p.account_id"
+        ),
+    }
+
+
+# Per template: how often it asks for content made to train on, and how often its openers
+# re-send an identical request at temperature 0 (benchmark runs), for linking.
+TEMPLATE_CONTENT_SQL = (
+    "WITH repeats AS (SELECT template_key, sum(copies) - count(*) AS repeats FROM (SELECT template_key, request, "
+    "sum(copies) AS copies FROM part_requests GROUP BY template_key, request) GROUP BY template_key) "
+    "SELECT t.template_key, CAST(sum(t.harvest_on) AS DOUBLE) / sum(t.n) AS harvest, "
+    "CAST(sum(t.elicits_on) AS DOUBLE) / sum(t.n) AS elicits, "
+    "coalesce(any_value(r.repeats), 0) / greatest(sum(t.openers), 1) AS greedy_repeats, "
+    "bool_and(t.generic) AS generic FROM part_template_signals t LEFT JOIN repeats r USING (template_key) "
+    "GROUP BY t.template_key"
+)
 
 
 def _normalised_entropy(counts: np.ndarray) -> np.ndarray:
