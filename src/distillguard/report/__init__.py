@@ -200,7 +200,12 @@ def _accounts_table(rows: list[dict]) -> str:
         "<th>exchanges</th><th>why</th></tr>"
     ]
     for row in rows:
-        why = "".join(f"<li>{_e(reason['detail'])}</li>" for reason in row["reasons"][:4])
+        reasons = row["reasons"]
+        shown = [r for r in reasons if r["weight"] >= 0][:4] + [r for r in reasons if r["weight"] < 0]
+        why = "".join(
+            f"<li class='against'>against: {_e(r['detail'])}</li>" if r["weight"] < 0 else f"<li>{_e(r['detail'])}</li>"
+            for r in shown
+        )
         lines.append(
             f"<tr><td><code>{_e(row['account_id'])}</code></td><td>{row['risk']:.2f}</td>"
             f"<td class='{row['verdict']}'>{row['verdict']}</td><td>{_e(row['campaign_id'] or '')}</td>"
@@ -231,7 +236,7 @@ def explain_account(findings: Path, account_id: str) -> str:
             lines.append(f"  campaign {row['campaign_id']} (risk {campaign[0]['risk']:.2f}): {campaign[0]['summary']}")
     lines.append("  reasons:")
     for reason in row["reasons"] or [{"signal": "-", "value": 0, "weight": 0, "detail": "no evidence"}]:
-        lines.append(f"    +{reason['weight']:.2f}  {reason['signal']} = {reason['value']:.3g}: {reason['detail']}")
+        lines.append(f"    {reason['weight']:+.2f}  {reason['signal']} = {reason['value']:.3g}: {reason['detail']}")
     return "\n".join(lines)
 
 
@@ -254,7 +259,8 @@ border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600;color:
 blockquote{margin:6px 0;padding:8px 12px;background:#f4f6f7;border-left:3px solid var(--accent);
 white-space:pre-wrap;word-break:break-word}.system{color:#7d3c98;font-size:12px}
 .accounts ul{margin:0;padding-left:16px}.distillation{color:var(--accent);font-weight:600}
-.suspicious{color:#b9770e;font-weight:600}svg{width:100%;height:auto;background:#fff;border:1px solid var(--line);
+.suspicious{color:#b9770e;font-weight:600}.against{color:var(--muted)}
+svg{width:100%;height:auto;background:#fff;border:1px solid var(--line);
 border-radius:8px}.grid{stroke:var(--line)}.axis{font-size:10px;fill:var(--muted)}.legend{margin-top:6px}
 .key{margin-right:14px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 details{margin-top:8px}summary{cursor:pointer;color:var(--muted)}
