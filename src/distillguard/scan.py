@@ -194,7 +194,8 @@ def scan_workspace(
     accounts_table = _accounts_table(
         account_profiles, own, risk, links, strength, campaign_ids, campaign_risk, settings
     )
-    campaigns_table = _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table)
+    private = set(cohorts.templates.column("template_key").to_pylist())
+    campaigns_table = _campaigns_table(engine, links, campaign_ids, campaign_risk, private)
 
     stages.start("write")
     pq.write_table(accounts_table, out / "accounts.parquet", compression="zstd")
@@ -339,7 +340,8 @@ def _accounts_table(profiles_table, own, risk, links, strength, campaign_ids, ca
     ).sort_by([("risk", "descending"), ("account_id", "ascending")])
 
 
-def _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table) -> pa.Table:  # type: ignore[no-untyped-def]
+def _campaigns_table(engine, links, campaign_ids, campaign_risk, private: set[str]) -> pa.Table:  # type: ignore[no-untyped-def]
+    """One row per campaign; ``private`` are the templates of cohorts (used by nobody else)."""
     if not campaign_ids:
         return CAMPAIGNS_SCHEMA.empty_table()
     members = pa.table({"account_id": links.accounts, "campaign": pa.array(links.campaign)}).filter(
@@ -383,6 +385,9 @@ def _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table)
             if r["campaign"] == index
         ]
         kinds = sorted({item["kind"] for item in found})
+        edges = links.edges.filter(pc.is_in(links.edges.column("account_id"), value_set=pa.array(member_ids)))
+        phrasings = len(set(edges.column("indicator").to_pylist()) & private)
+        cohort = f" ({phrasings} phrasings that nobody outside it uses)" if phrasings else ""
         focus_text = ", ".join(f"{item['capability']} {item['share']:.0%}" for item in focus[:3])
         days = (info["last_seen"] - info["first_seen"]).total_seconds() / 86400
         rows.append(
@@ -397,7 +402,7 @@ def _campaigns_table(engine, links, campaign_ids, campaign_risk, accounts_table)
                 "indicators": found,
                 "example_exchange_ids": [r["exchange_id"] for r in examples if r["campaign"] == index],
                 "summary": f"{len(member_ids)} accounts, {info['exchanges']:,} exchanges over {days:.1f} days; "
-                f"focus: {focus_text}; linked by shared {', '.join(kinds)}",
+                f"focus: {focus_text}; linked by shared {', '.join(kinds)}{cohort}",
             }
         )
     table = pa.Table.from_pylist(rows, CAMPAIGNS_SCHEMA)
