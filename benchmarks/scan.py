@@ -27,6 +27,7 @@ from simulate import expected_per_unit_scale
 
 def prompt_hash_floor(workspace: Path) -> dict:
     """Read every prompt and system prompt of the workspace and hash its bytes, once."""
+    import numpy as np
     import pyarrow.dataset as ds
     import xxhash
 
@@ -36,10 +37,15 @@ def prompt_hash_floor(workspace: Path) -> dict:
     digest = xxhash.xxh3_64()
     for batch in dataset.to_batches(columns=["system", "prompt"], batch_size=65_536):
         for column in batch.columns:
-            for buffer in column.buffers():
-                if buffer is not None:
-                    digest.update(buffer)
-                    total += buffer.size
+            # only this batch's characters: a batch may be a slice of a larger decoded buffer
+            offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[
+                column.offset : column.offset + len(column) + 1
+            ]
+            data = column.buffers()[2]
+            if data is not None and len(offsets):
+                chunk = memoryview(data)[offsets[0] : offsets[-1]]
+                digest.update(chunk)
+                total += len(chunk)
     return {"seconds": round(time.perf_counter() - started, 3), "bytes": total}
 
 
