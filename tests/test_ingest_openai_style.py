@@ -233,3 +233,27 @@ def test_bodies_logged_as_json_text_are_read_like_objects(tmp_path: Path) -> Non
     first, second = table.to_pylist()
     assert first == second
     assert [(item.record, item.reason) for item in quarantined] == [(3, "bad_request")]
+
+
+def test_records_of_an_unexpected_shape_are_quarantined_not_fatal(tmp_path: Path) -> None:
+    """A list where a string belongs, or an integer too large for JSON tools, is one bad
+    record: it goes to the quarantine with its bytes and the rest of the file is read."""
+    good = json.loads(SAMPLE.read_text(encoding="utf-8").splitlines()[0])
+
+    def variant(change) -> dict:
+        record = json.loads(json.dumps(good))
+        change(record)
+        return record
+
+    lines = [
+        variant(lambda r: r["request"]["messages"][0].update(role=["system"])),
+        good,
+        variant(lambda r: r["request"]["messages"][1].update(content=[{"type": {"nested": 1}, "text": "hi"}])),
+        variant(lambda r: r.update(region=2**70)),
+    ]
+    path = write_jsonl(tmp_path / "odd.jsonl", lines)
+    _, table, quarantined, records = read_all(path)
+    assert records == len(lines) == table.num_rows + len(quarantined)
+    assert table.num_rows >= 1 and all(item.raw for item in quarantined)
+    assert {item.record for item in quarantined} >= {1}
+    assert all(item.reason in {"unexpected_shape", "bad_type", "bad_messages"} for item in quarantined)

@@ -2,15 +2,19 @@
 
 Every reader maps its format to plain records (dicts keyed by these column names) or to an
 Arrow table with these columns; :func:`coerce_exchange` and :func:`validate_exchanges` are
-the one validation step they all go through.
+the one validation step they all go through (:func:`coerce_exchange_rows` is the batch form
+of the first: it takes what is already clean column by column and hands back the rest).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+import operator
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -168,7 +172,10 @@ def parse_timestamp(value: Any) -> datetime:
         raise RecordError("bad_timestamp", f"timestamp has type {type(value).__name__}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first representable instant
+        raise RecordError("bad_timestamp", f"timestamp {value!r:.80} is out of range") from None
 
 
 def _kind_of(field_type: pa.DataType) -> str:
@@ -373,6 +380,283 @@ def validate_exchanges(table: pa.Table) -> tuple[pa.Table, list[tuple[int, str, 
     if rejects:
         table = table.filter(pc.invert(bad))
     return table, rejects
+
+
+# --- many records at once ----------------------------------------------------------------
+# The batch twin of coerce_exchange: a value that already has its column's type is taken
+# as it is, column by column in Arrow; a row with anything else (a value to convert or cut,
+# an unknown key, a missing required value) goes through coerce_exchange, which is the
+# reference. Both give the same values for the same record.
+
+_NONE = type(None)
+# Python classes taken as they are, per coercion kind (bool is not an int here: it is converted)
+_EXACT = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "float": frozenset({float, int}),
+    "boolean": frozenset({bool}),
+    "list": frozenset({list}),
+}
+_EXCHANGE_ORDER = tuple(EXCHANGE_SCHEMA.names)
+_EXCHANGE_NAMES = frozenset(_EXCHANGE_ORDER)
+_ALL_VALUES = operator.itemgetter(*_EXCHANGE_ORDER)
+# Arrow scalars made once: compute functions given a Python value infer its type, and that
+# tries an import that fails each time when python-dateutil is not installed.
+_EMPTY_TEXT = pa.scalar("", pa.string())
+_NULL = {arrow_type: pa.scalar(None, arrow_type) for arrow_type in (pa.string(), pa.int64(), pa.float64())}
+_EXCHANGE_DEFAULT_SCALARS = {
+    field.name: pa.scalar(EXCHANGE_DEFAULTS[field.name], field.type)
+    for field in EXCHANGE_SCHEMA
+    if EXCHANGE_DEFAULTS.get(field.name) is not None
+}
+_INT_RANGE_SCALARS = {
+    field_type: (pa.scalar(low, pa.int64()), pa.scalar(high, pa.int64()))
+    for field_type, (low, high) in _INT_RANGES.items()
+}
+_ID_LIMIT = pa.scalar(MAX_ID_CHARS, pa.int32())
+_TEXT_LIMIT = pa.scalar(MAX_TEXT_CHARS, pa.int32())
+_ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Timestamps Arrow parses exactly as parse_timestamp does; any other text is parsed by it.
+_ISO_WITH_ZONE = r"^[12]\d{3}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+# Epoch seconds well inside what datetime holds (years 1 to 9999); parse_timestamp judges the rest.
+_EPOCH_SECONDS_MIN = -6.2e10
+_EPOCH_SECONDS_MAX = 2.5e11
+
+
+def exchange_values(record: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A mapped record's values in schema order (None where it has none), or None when it
+    has a key outside the schema (that record needs :func:`coerce_exchange`).
+
+    Taken while the record is fresh: reading thousands of dicts column by column later
+    costs more than the coercion itself.
+    """
+    if len(record) == len(_EXCHANGE_ORDER):  # mappers that fill every column: one C call
+        try:
+            return _ALL_VALUES(record)
+        except KeyError:
+            return None  # as many keys as columns, yet one is missing: another is unknown
+    if not record.keys() <= _EXCHANGE_NAMES:
+        return None
+    return tuple(map(record.get, _EXCHANGE_ORDER))
+
+
+def coerce_exchange_rows(rows: list[dict[str, Any]]) -> tuple[pa.Table, list[int]]:
+    """Coerce many mapped records column by column; return the table of the rows that are
+    ready and the positions of the others, for :func:`coerce_exchange` one by one.
+
+    A row is ready when every value has its column's type, is in range and needs no cut,
+    the required values are there and no key is unknown; for such rows both paths give the
+    same values. A missing or empty ``exchange_id`` is null (the one column that may be):
+    the reader derives it from the raw record.
+
+    >>> table, others = coerce_exchange_rows([
+    ...     {"ts": 1769940000, "account_id": "a1", "model": "m", "prompt": "hi", "extra": {"k": 1}},
+    ...     {"ts": "2026-02-01T10:00:00Z", "account_id": "a1", "model": "m", "prompt": "hi", "n": "2"}])
+    >>> table.column("extra").to_pylist(), table.column("turn").to_pylist(), others
+    (['{"k":1}'], [0], [1])
+    """
+    return coerce_exchange_values([exchange_values(row) for row in rows])
+
+
+def coerce_exchange_values(rows: list[tuple[Any, ...] | None]) -> tuple[pa.Table, list[int]]:
+    """:func:`coerce_exchange_rows` for records already taken apart by :func:`exchange_values`."""
+    plan, _ = _plan(EXCHANGE_SCHEMA)
+    slow = np.array([row is None for row in rows], dtype=bool)
+    if slow.any():
+        blank = (None,) * len(plan)
+        rows = [blank if row is None else row for row in rows]
+    columns = []
+    for (name, field_type, kind), values in zip(
+        plan, zip(*rows, strict=True) if rows else [()] * len(plan), strict=True
+    ):
+        values = list(values)
+        if name == "extra":
+            column = _extra_column(values, slow)
+        elif kind == "timestamp":
+            column = _timestamp_column(values, slow)
+        else:
+            column = _value_column(name, field_type, kind, values, slow)
+        default = _EXCHANGE_DEFAULT_SCALARS.get(name)
+        if default is not None and column.null_count:
+            column = pc.fill_null(column, default)
+        columns.append(column)
+    table = pa.Table.from_arrays(columns, schema=_NULLABLE_EXCHANGE_SCHEMA)
+    for name in ("account_id", "model"):  # required; a missing ts is slow already, an empty prompt is one
+        _mark(pc.or_kleene(pc.is_null(table.column(name)), pc.equal(table.column(name), _EMPTY_TEXT)), slow)
+    _mark(pc.is_null(table.column("prompt")), slow)
+    ids = table.column("exchange_id")
+    empty_ids = pc.equal(ids, _EMPTY_TEXT)
+    if pc.any(empty_ids).as_py():
+        table = table.set_column(0, "exchange_id", pc.if_else(empty_ids, _NULL[pa.string()], ids))
+    if slow.any():
+        table = table.filter(pa.array(~slow))
+    return table.cast(_ROWS_SCHEMA), np.flatnonzero(slow).tolist()
+
+
+_NULLABLE_EXCHANGE_SCHEMA = pa.schema([field.with_nullable(True) for field in EXCHANGE_SCHEMA])
+# the schema of coerce_exchange_rows' table: the exchange_id is null where the reader derives it
+_ROWS_SCHEMA = EXCHANGE_SCHEMA.set(0, EXCHANGE_SCHEMA.field(0).with_nullable(True))
+
+
+def _mark_inexact(kind: str, values: list[Any], slow: np.ndarray) -> None:
+    """Send rows whose value is not of the column's exact type to the record path (and
+    take their value out of the column)."""
+    exact = _EXACT[kind]
+    if set(map(type, values)) - {_NONE} <= exact:
+        return
+    for index, value in enumerate(values):
+        if value is not None and type(value) not in exact:
+            slow[index] = True
+            values[index] = None
+
+
+def _array(values: list[Any], arrow_type: pa.DataType, slow: np.ndarray) -> pa.Array:
+    """``values`` as Arrow; a value Arrow refuses sends its row to the record path."""
+    try:
+        return pa.array(values, arrow_type)
+    except _ARROW_ERRORS:
+        for index, value in enumerate(values):
+            try:
+                pa.array([value], arrow_type)
+            except _ARROW_ERRORS:
+                slow[index] = True
+                values[index] = None
+        return pa.array(values, arrow_type)
+
+
+def _mark(mask: pa.Array, slow: np.ndarray) -> None:
+    slow |= pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _value_column(name: str, field_type: pa.DataType, kind: str, values: list[Any], slow: np.ndarray) -> pa.Array:
+    _mark_inexact(kind, values, slow)
+    if kind == "string":
+        column = _array(values, pa.string(), slow)
+        limit = _ID_LIMIT if name in _ID_COLUMNS else _TEXT_LIMIT
+        longest = pc.max(pc.binary_length(column)).as_py()  # bytes >= characters: a cheap first look
+        if longest is not None and longest > limit.as_py():
+            _mark(pc.greater(pc.utf8_length(column), limit), slow)  # ids are refused, text is cut
+        return column
+    if kind == "integer":
+        column = _array(values, pa.int64(), slow)
+        low, high = _INT_RANGE_SCALARS[field_type]
+        outside = pc.or_kleene(pc.less(column, low), pc.greater(column, high))
+        if pc.any(outside).as_py():
+            _mark(outside, slow)
+            column = pc.if_else(outside, _NULL[pa.int64()], column)
+        return column.cast(field_type)
+    if kind == "float":
+        column = _array(values, pa.float64(), slow)
+        infinite = pc.invert(pc.is_finite(column))
+        if pc.any(infinite).as_py():  # not a number is no number: null, as coerce_exchange does
+            column = pc.if_else(infinite, _NULL[pa.float64()], column)
+        return column.cast(field_type)
+    if kind == "boolean":
+        return _array(values, pa.bool_(), slow)
+    column = _array(values, field_type, slow)  # a list of names, cut and without nulls by coerce_exchange
+    items = pc.list_flatten(column)
+    bad_items = pc.or_kleene(pc.is_null(items), pc.greater(pc.utf8_length(items), _ID_LIMIT))
+    if pc.any(bad_items).as_py():
+        parents = pc.filter(pc.list_parent_indices(column), bad_items).to_numpy()
+        slow[parents] = True
+    return column
+
+
+def _extra_column(values: list[Any], slow: np.ndarray) -> pa.Array:
+    """``extra`` as JSON text: a mapper's dict is serialised; JSON text other than ``{}``,
+    or a dict JSON cannot hold, is left to the record path, which merges, normalises or fails."""
+    if set(map(type, values)) == {dict}:  # what mappers give
+        with suppress(TypeError):
+            return pa.array([orjson.dumps(extra, default=str) if extra else b"{}" for extra in values], pa.string())
+    texts: list[bytes | None] = []
+    for index, extra in enumerate(values):
+        text = None
+        if extra.__class__ is dict:
+            with suppress(TypeError):  # an int beyond 64 bits
+                text = orjson.dumps(extra, default=str) if extra else b"{}"
+        elif extra is None or extra == "{}" or extra == "":
+            text = b"{}"
+        if text is None:
+            slow[index] = True
+        texts.append(text)
+    return pa.array(texts, pa.string())
+
+
+def _timestamp_column(values: list[Any], slow: np.ndarray) -> pa.Array:
+    """Timestamps as UTC microseconds: ISO text with a zone by Arrow, epoch numbers by numpy
+    (rounding as datetime.fromtimestamp does), anything else by parse_timestamp."""
+    micros = np.zeros(len(values), dtype=np.int64)
+    done = np.zeros(len(values), dtype=bool)
+    classes = set(map(type, values))
+    if classes == {str}:
+        _text_micros(values, np.arange(len(values)), micros, done)
+    elif classes <= {int, float}:
+        _number_micros(values, np.arange(len(values)), micros, done)
+    else:
+        texts = [index for index, value in enumerate(values) if value.__class__ is str]
+        numbers = [index for index, value in enumerate(values) if value.__class__ in (int, float)]
+        _text_micros([values[i] for i in texts], np.array(texts, dtype=np.int64), micros, done)
+        _number_micros([values[i] for i in numbers], np.array(numbers, dtype=np.int64), micros, done)
+    for index in np.flatnonzero(~done).tolist():
+        if values[index] is not None:  # a missing ts: coerce_exchange says so
+            with suppress(RecordError):
+                micros[index] = (parse_timestamp(values[index]) - _EPOCH) // _MICROSECOND
+                done[index] = True
+    slow |= ~done
+    return pa.array(micros, TIMESTAMP, mask=~done)
+
+
+def _text_micros(texts: list[str], positions: np.ndarray, micros: np.ndarray, done: np.ndarray) -> None:
+    if not texts:
+        return
+    column = pa.array(texts, pa.string())
+    matched = pc.match_substring_regex(column, _ISO_WITH_ZONE)
+    try:
+        parsed = pc.filter(column, matched).cast(TIMESTAMP)
+    except pa.ArrowInvalid:
+        return  # a date that does not exist (February 30th): parse_timestamp says which
+    chosen = positions[matched.to_numpy(zero_copy_only=False)]
+    micros[chosen] = parsed.cast(pa.int64()).to_numpy()
+    done[chosen] = True
+
+
+def _number_micros(numbers: list[int | float], positions: np.ndarray, micros: np.ndarray, done: np.ndarray) -> None:
+    """Epoch numbers read by their magnitude, in parse_timestamp's own arithmetic: an int is
+    compared exactly and divided as its nearest float; the seconds then become whole seconds
+    and microseconds rounded half to even, as datetime.fromtimestamp does."""
+    if not numbers:
+        return
+    whole = np.array([number.__class__ is int for number in numbers], dtype=bool)
+    try:
+        integers = np.array([number if number.__class__ is int else 0 for number in numbers], dtype=np.int64)
+    except OverflowError:
+        return  # beyond 64 bits: parse_timestamp judges them
+    floats = np.array(numbers, dtype=np.float64)
+    whole &= integers != np.iinfo(np.int64).min  # no int64 magnitude; as a float it compares the same
+    magnitude = np.abs(floats)
+    int_magnitude = np.abs(np.where(whole, integers, 0))
+    scale = np.where(
+        whole,
+        np.select([int_magnitude < 10**11, int_magnitude < 10**14, int_magnitude < 10**17], [1.0, 1e3, 1e6], 1e9),
+        np.select([magnitude < 1e11, magnitude < 1e14, magnitude < 1e17], [1.0, 1e3, 1e6], 1e9),
+    )
+    with np.errstate(invalid="ignore", over="ignore"):
+        seconds = floats / scale
+        fraction, integral = np.modf(seconds)
+        fraction = np.rint(fraction * 1e6)
+        integral = np.where(fraction >= 1e6, integral + 1, np.where(fraction < 0, integral - 1, integral))
+        fraction = np.where(fraction >= 1e6, fraction - 1e6, np.where(fraction < 0, fraction + 1e6, fraction))
+        # inside years 1..9999 with a margin; parse_timestamp judges what is near or beyond the ends
+        usable = (seconds > _EPOCH_SECONDS_MIN) & (seconds < _EPOCH_SECONDS_MAX)
+        result = np.where(usable, integral, 0).astype(np.int64) * 1_000_000 + np.where(usable, fraction, 0).astype(
+            np.int64
+        )
+    exact = whole & (scale == 1.0)  # whole seconds given as an int: no float on the way
+    result = np.where(exact, np.where(usable, integers, 0) * 1_000_000, result)
+    micros[positions[usable]] = result[usable]
+    done[positions[usable]] = True
 
 
 def empty_exchanges() -> pa.Table:

@@ -16,7 +16,7 @@ import json
 import shutil
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +31,7 @@ from distillguard import __version__
 from distillguard.engines.duckdb import DuckDBEngine, quote_literal
 from distillguard.errors import DistillguardError, WorkspaceError
 from distillguard.ingest import expand_inputs, reader_for
-from distillguard.ingest.base import ReadOptions, quarantine_table
+from distillguard.ingest.base import ReadOptions, bulk_reading, quarantine_table
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
@@ -192,7 +192,7 @@ class Workspace:
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
         try:
-            with _QuarantineWriter(quarantine_path, run_id) as quarantine:
+            with _QuarantineWriter(quarantine_path, run_id) as quarantine, bulk_reading():
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
                         reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
@@ -499,7 +499,7 @@ class _Stager:
     writing run on a thread of their own (Arrow releases the GIL), overlapping the parsing.
     """
 
-    def __init__(self, staging: Path, kind: str, number: int, buffer_rows: int = 131_072):
+    def __init__(self, staging: Path, kind: str, number: int, buffer_rows: int = 65_536):
         self.folder = staging / kind
         self.kind = kind
         self.schema = EXCHANGE_SCHEMA if kind == "exchanges" else ACCOUNT_SCHEMA
@@ -514,20 +514,28 @@ class _Stager:
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:
             return
-        if self.kind != "exchanges":
-            self._buffer("", table)
-        else:
-            days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
-            if pc.count_distinct(days).as_py() > 1:
-                order = pc.sort_indices(days)
-                table, days = table.take(order), days.take(order)
-            runs = pc.run_end_encode(days).combine_chunks()  # contiguous runs, one per day
-            start = 0
-            for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-                self._buffer(f"day={day}", table.slice(start, end - start))
-                start = end
+        for partition, rows in self._partitions(table):
+            self._buffer(partition, rows)
         while self.buffered > self.buffer_rows:
             self._flush(max(self.buffers, key=lambda key: sum(t.num_rows for t in self.buffers[key])))
+
+    def _partitions(self, table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+        if self.kind != "exchanges":
+            yield "", table
+            return
+        bounds = pc.min_max(table.column("ts"))
+        first_day = pc.strftime(bounds["min"], format="%Y-%m-%d").as_py()
+        if first_day == pc.strftime(bounds["max"], format="%Y-%m-%d").as_py():
+            yield f"day={first_day}", table  # logs mostly come in time order: one day per batch
+            return
+        days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
+        order = pc.sort_indices(days)
+        table, days = table.take(order), days.take(order)
+        runs = pc.run_end_encode(days).combine_chunks()  # contiguous runs, one per day
+        start = 0
+        for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+            yield f"day={day}", table.slice(start, end - start)
+            start = end
 
     def _buffer(self, partition: str, table: pa.Table) -> None:
         self.buffers.setdefault(partition, []).append(table)

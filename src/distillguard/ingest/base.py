@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import operator
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 import zstandard
 
@@ -22,11 +27,13 @@ from distillguard.schema import (
     EXCHANGE_SCHEMA,
     coerce_account,
     coerce_exchange,
+    coerce_exchange_values,
+    exchange_values,
     validate_exchanges,
 )
 
 # Bytes asked of the stream at a time: large reads keep the per-chunk Python work small.
-READ_BYTES = 4 << 20
+READ_BYTES = 8 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 PARQUET_MAGIC = b"PAR1"
@@ -118,6 +125,33 @@ def quarantine_table(items: Iterable[Quarantined], run_id: str) -> pa.Table:
     return pa.Table.from_pylist(rows, QUARANTINE_SCHEMA)
 
 
+@contextmanager
+def bulk_reading() -> Iterator[None]:
+    """Process settings for reading millions of records, restored afterwards.
+
+    - Python's cycle collector: what exists before (modules, the caller's state) is frozen
+      out of its sweeps, and young collections wait for 20,000 new containers instead of
+      700. Reading allocates and frees millions of small dicts; sweeping them that often
+      cost a tenth of an ingest. Reference counting still frees them at once: only objects
+      in reference cycles wait longer.
+    - Arrow's allocator: jemalloc rather than mimalloc, which returns freed memory to the
+      system within milliseconds, so that every block was parsed into fresh pages the
+      kernel had to zero (a tenth of the CPU time of a canonical ingest).
+    """
+    thresholds = gc.get_threshold()
+    pool = pa.default_memory_pool()
+    gc.freeze()
+    gc.set_threshold(20_000, *thresholds[1:])
+    with suppress(NotImplementedError):  # an Arrow built without jemalloc keeps its default
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(pool)
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 class TruncatedInput(Exception):
     """The compressed stream ended early; what was read before stays good."""
 
@@ -184,8 +218,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
             except _READ_ERRORS as exc:
                 if spool:
                     spool.close()
-                data = b"".join(parts)
-                whole = data[: len(data) - tail]
+                whole, _ = _split_off(parts, tail)
                 if whole:  # the whole lines before the cut are good data
                     yield Block(number, whole.count(b"\n"), whole)
                     number += whole.count(b"\n")
@@ -208,18 +241,16 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
             tail = tail + len(chunk) if last < 0 else len(chunk) - last - 1
             if tail > limit:
                 # the partial line is over the limit: flush the whole lines before it, spool it
-                data = b"".join(parts)
-                whole = data[: len(data) - tail]
+                whole, rest = _split_off(parts, tail)
                 if whole:
                     lines = whole.count(b"\n")
                     yield Block(number, lines, whole)
                     number += lines
                 spool = _Spool(path, number, options)
-                spool.write(data[len(data) - tail :])
+                spool.write(rest)
                 parts, size, tail = [], 0, 0
             elif size >= block_bytes and size > tail:
-                data = b"".join(parts)
-                whole, rest = data[: len(data) - tail], data[len(data) - tail :]
+                whole, rest = _split_off(parts, tail)
                 lines = whole.count(b"\n")
                 yield Block(number, lines, whole)
                 number += lines
@@ -229,6 +260,40 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     elif parts:
         data = b"".join(parts)
         yield Block(number, data.count(b"\n") + (not data.endswith(b"\n")), data)
+
+
+def _split_off(parts: list[bytes], tail: int) -> tuple[bytes, bytes]:
+    """``parts`` joined and cut before their last ``tail`` bytes; each byte is copied once
+    (a single part with nothing to cut is not copied at all)."""
+    keep = sum(map(len, parts)) - tail
+    head: list[bytes | memoryview] = []
+    rest: list[bytes | memoryview] = []
+    taken = 0
+    for part in parts:
+        if taken + len(part) <= keep:
+            head.append(part)
+        elif taken >= keep:
+            rest.append(part)
+        else:
+            view = memoryview(part)
+            head.append(view[: keep - taken])
+            rest.append(view[keep - taken :])
+        taken += len(part)
+    return b"".join(head), b"".join(rest)
+
+
+def read_ahead(blocks: Iterator[Block]) -> Iterator[Block]:
+    """``blocks``, the next one read on a thread while the caller works on the current one.
+
+    Reading and cutting a block is a system call and copies; Arrow's JSON reader frees the
+    interpreter while it parses, so for canonical logs the two overlap. Exceptions come
+    in their place, after the blocks before them.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="distillguard-read") as pool:
+        upcoming = pool.submit(next, blocks, None)
+        while (block := upcoming.result()) is not None:
+            upcoming = pool.submit(next, blocks, None)
+            yield block
 
 
 class _Spool:
@@ -290,7 +355,7 @@ class Reader:
         source = str(path)
         next_line = 1
         try:
-            for block in iter_blocks(path, self.options):
+            for block in read_ahead(iter_blocks(path, self.options)):
                 next_line = block.first_line + block.lines
                 yield self.read_block(source, block)
         except TruncatedInput as exc:
@@ -300,7 +365,7 @@ class Reader:
 
     def read_block(self, source: str, block: Block) -> ReadBatch:
         """Map one block of whole lines (or one spooled over-long record) to a ReadBatch."""
-        collector = _BatchCollector(self.kind, self.options.batch_rows)
+        collector = _BatchCollector(self.kind, self.options.batch_rows, self._items_of)
         if block.data is None:
             detail = f"record is over {self.options.max_record_bytes} bytes"
             collector.reject(Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled))
@@ -312,6 +377,11 @@ class Reader:
                 self._read_line(source, block.first_line + offset, line if offset == last else line + b"\n", collector)
         return collector.flush()
 
+    def _items_of(self, line: bytes) -> list[Any]:
+        """The items of a record that holds several (see :class:`Mapped`), mapped again."""
+        mapped = self.map_record(parse_json_line(line))
+        return mapped.items if isinstance(mapped, Mapped) else []
+
     def _read_line(self, source: str, number: int, line: bytes, collector: _BatchCollector) -> None:
         try:
             record = parse_json_line(line)
@@ -319,7 +389,21 @@ class Reader:
         except RecordError as exc:
             collector.reject(Quarantined(source, number, exc.reason, exc.message, raw=line))
             return
+        except SHAPE_ERRORS as exc:
+            # a value of a type no mapping expects (a list for a role, a dict for a name): one
+            # bad record, never the end of the file
+            collector.reject(Quarantined(source, number, *unexpected_shape(exc), raw=line))
+            return
         collector.add_mapped(source, number, line, rows)
+
+
+# What mapping or coercing a record of a shape nobody planned for raises.
+SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+
+
+def unexpected_shape(exc: Exception) -> tuple[str, str]:
+    """(reason, detail) of a quarantined record that a mapping could not handle."""
+    return "unexpected_shape", f"{type(exc).__name__}: {exc}"[:500]
 
 
 def parse_json_line(line: bytes) -> Any:
@@ -338,10 +422,19 @@ def parse_json_line(line: bytes) -> Any:
 
 
 class _BatchCollector:
-    """Accumulates coerced rows and rejects; turns them into ReadBatches."""
+    """Accumulates mapped rows and rejects; turns them into ReadBatches.
 
-    def __init__(self, kind: str, batch_rows: int):
+    Exchange rows are coerced when the batch is flushed, column by column
+    (:func:`coerce_exchange_rows`); only the rows that need converting or fail go through
+    :func:`coerce_exchange` one by one. Account rows are coerced one by one as they come.
+    """
+
+    def __init__(self, kind: str, batch_rows: int, items_of: Callable[[bytes], list[Any]] | None = None):
         self.kind = kind
+        # a record's items mapped again from its bytes: only a failed item or one without an id
+        # needs its own bytes, and holding every item until the flush would cost more
+        self.items_of = items_of
+        self.last_items: tuple[bytes | None, list[Any]] = (None, [])
         self.schema = EXCHANGE_SCHEMA if kind == "exchanges" else ACCOUNT_SCHEMA
         self.coerce = coerce_exchange if kind == "exchanges" else coerce_account
         self.batch_rows = batch_rows
@@ -350,6 +443,12 @@ class _BatchCollector:
         # costs more than coercing them.
         self.values = operator.itemgetter(*self.schema.names)
         self.rows: list[tuple[Any, ...]] = []
+        # exchange rows waiting to be coerced: the mapped dict, its values in schema order
+        # (see exchange_values) and where it came from: (source, record number, the line's
+        # bytes or (line, item index), how many rejects came before it)
+        self.pending: list[dict[str, Any]] = []
+        self.pending_values: list[tuple[Any, ...] | None] = []
+        self.origins: list[tuple[str, int, bytes | tuple[bytes, int], int]] = []
         self.tables: list[pa.Table] = []
         self.table_rows = 0
         self.quarantined: list[Quarantined] = []
@@ -358,7 +457,7 @@ class _BatchCollector:
         self.last_record = 0
 
     def full(self) -> bool:
-        return len(self.rows) + self.table_rows >= self.batch_rows
+        return len(self.rows) + len(self.pending) + self.table_rows >= self.batch_rows
 
     def reject(self, item: Quarantined) -> None:
         self.quarantined.append(item)
@@ -366,42 +465,52 @@ class _BatchCollector:
         self.last_record = item.record
 
     def add_mapped(self, source: str, number: int, raw: bytes, rows: list[dict[str, Any]] | Mapped) -> None:
-        """Coerce the rows one input record mapped to; the record fails whole if any row fails.
+        """Take the rows one input record mapped to; the record fails whole if any row fails.
 
         One input record counts once, however many rows it maps to (an OTLP export line
         holds many spans). A :class:`Mapped` result is judged item by item instead.
         """
         if isinstance(rows, Mapped):
-            self._add_items(source, number, rows)
+            self._add_items(source, number, raw, rows)
+            return
+        self.records += 1
+        self.last_record = number
+        if self.kind == "exchanges" and len(rows) == 1:
+            self.pending.append(rows[0])  # coerced with the batch, see flush
+            self.pending_values.append(exchange_values(rows[0]))
+            self.origins.append((source, number, raw, len(self.quarantined)))
             return
         try:
             coerced = [self.coerce(row) for row in rows]
         except RecordError as exc:
-            self.reject(Quarantined(source, number, exc.reason, exc.message, raw=raw))
+            self.quarantined.append(Quarantined(source, number, exc.reason, exc.message, raw=raw))
             return
-        if self.kind == "exchanges":
-            for index, row in enumerate(coerced):
-                if row["exchange_id"] is None:
-                    suffix = b"" if len(coerced) == 1 else b"#%d" % index
-                    row["exchange_id"] = exchange_id_for(raw + suffix)
-        self.rows.extend(map(self.values, coerced))
-        self.records += 1
-        self.last_record = number
+        except SHAPE_ERRORS as exc:
+            self.quarantined.append(Quarantined(source, number, *unexpected_shape(exc), raw=raw))
+            return
+        if self.kind != "exchanges":
+            self.rows.extend(map(self.values, coerced))
+            return
+        for index, row in enumerate(coerced):
+            if row["exchange_id"] is None:
+                row["exchange_id"] = exchange_id_for(raw + b"#%d" % index)
+            # coerced already; coercing a coerced row again changes nothing
+            self.pending.append(row)
+            self.pending_values.append(exchange_values(row))
+            self.origins.append((source, number, raw, len(self.quarantined)))
 
-    def _add_items(self, source: str, number: int, mapped: Mapped) -> None:
+    def _add_items(self, source: str, number: int, raw: bytes, mapped: Mapped) -> None:
         for reject in mapped.rejects:
             self.quarantined.append(
                 Quarantined(source, number, reject.reason, reject.detail, raw=_item_bytes(reject.item))
             )
-        for row, item in zip(mapped.rows, mapped.items, strict=True):
-            try:
-                coerced = self.coerce(row)
-            except RecordError as exc:
-                self.quarantined.append(Quarantined(source, number, exc.reason, exc.message, raw=_item_bytes(item)))
-                continue
-            if self.kind == "exchanges" and coerced["exchange_id"] is None:
-                coerced["exchange_id"] = exchange_id_for(_item_bytes(item) or b"")
-            self.rows.append(self.values(coerced))
+        slot = len(self.quarantined)
+        if len(mapped.rows) != len(mapped.items):
+            raise ValueError("Mapped.rows and Mapped.items differ in length")
+        for index, row in enumerate(mapped.rows):
+            self.pending.append(row)
+            self.pending_values.append(exchange_values(row))
+            self.origins.append((source, number, (raw, index), slot))
         self.skipped += mapped.skipped
         self.records += 1
         self.last_record = number
@@ -415,13 +524,80 @@ class _BatchCollector:
 
     def flush(self) -> ReadBatch:
         tables = list(self.tables)
+        if self.pending:
+            tables.append(self._coerce_pending())
         if self.rows:
             tables.append(_rows_to_table(self.rows, self.schema))
         table = pa.concat_tables(tables) if tables else self.schema.empty_table()
         batch = ReadBatch(table, self.quarantined, self.records, self.skipped)
         self.rows, self.tables, self.table_rows, self.quarantined, self.records = [], [], 0, [], 0
+        self.pending, self.pending_values, self.origins = [], [], []
         self.skipped = 0
         return batch
+
+    def _coerce_pending(self) -> pa.Table:
+        """The pending exchange rows as a table, in their order; the rows that fail coercion
+        join the quarantine where they would have come had they been coerced one by one."""
+        table, others = coerce_exchange_values(self.pending_values)
+        ready = np.ones(len(self.pending), dtype=bool)
+        ready[others] = False
+        ready_positions = np.flatnonzero(ready)
+        ids = table.column("exchange_id")
+        if ids.null_count:
+            filled = ids.to_pylist()
+            for index in np.flatnonzero(pc.is_null(ids).to_numpy(zero_copy_only=False)).tolist():
+                filled[index] = exchange_id_for(self._raw(ready_positions[index]) or b"")
+            table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
+        table = table.cast(self.schema)
+        if not others:
+            return table
+        converted: list[tuple[Any, ...]] = []
+        converted_positions: list[int] = []
+        failures: list[tuple[int, Quarantined]] = []
+        for position in others:
+            source, number, _, slot = self.origins[position]
+            try:
+                row = coerce_exchange(self.pending[position])
+            except RecordError as exc:
+                failures.append((slot, Quarantined(source, number, exc.reason, exc.message, raw=self._raw(position))))
+                continue
+            except SHAPE_ERRORS as exc:
+                failures.append((slot, Quarantined(source, number, *unexpected_shape(exc), raw=self._raw(position))))
+                continue
+            if row["exchange_id"] is None:
+                row["exchange_id"] = exchange_id_for(self._raw(position) or b"")
+            converted.append(self.values(row))
+            converted_positions.append(position)
+        if failures:
+            self.quarantined = _insert_at_slots(self.quarantined, failures)
+        if not converted:
+            return table
+        order = np.argsort(np.concatenate([ready_positions, converted_positions]), kind="stable")
+        return pa.concat_tables([table, _rows_to_table(converted, self.schema)]).take(order)
+
+    def _raw(self, position: int) -> bytes | None:
+        """The bytes of a pending row's record, or of its item for a record of several."""
+        raw = self.origins[position][2]
+        if isinstance(raw, bytes):
+            return raw
+        line, index = raw
+        if self.items_of is None:
+            raise ValueError("a collector given Mapped records needs items_of")
+        if self.last_items[0] is not line:  # the items of one line often fail together
+            self.last_items = (line, self.items_of(line))
+        return _item_bytes(self.last_items[1][index])
+
+
+def _insert_at_slots(items: list[Quarantined], inserts: list[tuple[int, Quarantined]]) -> list[Quarantined]:
+    """``items`` with each insert placed after the first ``slot`` items (slots in order)."""
+    merged: list[Quarantined] = []
+    start = 0
+    for slot, item in inserts:
+        merged.extend(items[start:slot])
+        merged.append(item)
+        start = slot
+    merged.extend(items[start:])
+    return merged
 
 
 def _rows_to_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
@@ -445,6 +621,7 @@ __all__ = [
     "ReadBatch",
     "ReadOptions",
     "Reader",
+    "bulk_reading",
     "exchange_id_for",
     "open_binary",
     "parse_json_line",

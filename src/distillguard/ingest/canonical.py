@@ -95,7 +95,7 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
     per row."""
     try:
         table = pa_json.read_json(
-            io.BytesIO(data),
+            pa.BufferReader(data),  # no copy
             read_options=pa_json.ReadOptions(use_threads=True, block_size=1 << 20),  # blocks parse in parallel
             parse_options=pa_json.ParseOptions(explicit_schema=_PARSE_SCHEMA, unexpected_field_behavior="error"),
         )
@@ -125,8 +125,9 @@ def _with_defaults(table: pa.Table) -> pa.Table:
     """Canonical columns in order with defaults filled; raises _FastPathMiss for text that
     must be cut (the record-by-record path keeps its original length)."""
     for name in _TEXT_COLUMNS:
-        longest = pc.max(pc.utf8_length(table.column(name))).as_py()
-        if longest is not None and longest > MAX_TEXT_CHARS:
+        column = table.column(name)
+        longest = pc.max(pc.binary_length(column)).as_py()  # bytes >= characters: a cheap first look
+        if longest is not None and longest > MAX_TEXT_CHARS and pc.max(pc.utf8_length(column)).as_py() > MAX_TEXT_CHARS:
             raise _FastPathMiss
     columns = []
     for field in EXCHANGE_SCHEMA:

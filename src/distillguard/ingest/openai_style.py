@@ -104,6 +104,8 @@ _ENVELOPE: dict[str, tuple[str, int]] = {
     for rank, key in enumerate(keys)
 }
 
+_STRUCTURED = (dict, list)
+_BODIES = ("request", "response")
 # Error types of both APIs as HTTP statuses, for logs that keep the error body but no status.
 _ERROR_STATUS = {
     "invalid_request_error": 400,
@@ -582,13 +584,15 @@ def map_exchange(record: dict[str, Any]) -> dict[str, Any]:
     # One pass over the envelope's keys: each known key fills its column, the rest are extra.
     for key, value in record.items():
         target = _ENVELOPE.get(key)
-        if target is None or (value.__class__ in (dict, list) and target[0] not in ("request", "response")):
-            extra[key] = value  # unknown, or structured where a column wants one value (a `user` object)
+        if target is None:
+            extra[key] = value
         elif value is not None:
             column, rank = target
-            if ranks.get(column, rank) >= rank:
-                ranks[column] = rank
+            if value.__class__ in _STRUCTURED and column not in _BODIES:
+                extra[key] = value  # structured where a column wants one value (a `user` object)
+            elif column not in row or rank < ranks[column]:
                 row[column] = value
+                ranks[column] = rank
     request = _body(row.pop("request", None), "request")
     response = _body(row.pop("response", None), "response")
     metadata = record.get("metadata")

@@ -85,9 +85,18 @@ def any_value(value: Any) -> Any:
 
 
 def attributes(items: Any) -> dict[str, Any]:
-    """OTLP ``[{key, value}]`` attributes as a dict."""
+    """OTLP ``[{key, value}]`` attributes as a dict (an entry without a text key is left out)."""
     if not isinstance(items, list):
         return {}
+    try:
+        # Well-formed entries, most of them text, in one comprehension; anything odd takes the loop.
+        return {
+            item["key"]: text if (text := item["value"].get("stringValue")) is not None else any_value(item["value"])
+            for item in items
+            if item["key"].__class__ is str
+        }
+    except (TypeError, KeyError, AttributeError):
+        pass
     result = {}
     for item in items:
         if item.__class__ is not dict:
@@ -95,7 +104,6 @@ def attributes(items: Any) -> dict[str, Any]:
         key = item.get("key")
         value = item.get("value")
         if key.__class__ is str:
-            # Most attributes are text: skip the general decoding for them.
             text = value.get("stringValue") if value.__class__ is dict else None
             result[key] = text if text is not None else any_value(value)
     return result
@@ -351,6 +359,10 @@ def _spans(record: dict[str, Any]) -> Any:
                 yield resource_attrs, span
 
 
+def _where(span: dict[str, Any]) -> str:
+    return f"span {span.get('spanId')} of trace {span.get('traceId')}"
+
+
 class OtelGenAI(Reader):
     """OpenTelemetry GenAI spans in OTLP JSON (the collector's file exporter), both conventions.
 
@@ -387,15 +399,14 @@ class OtelGenAI(Reader):
             if not is_model_call(attrs):
                 mapped.skipped += 1
                 continue
-            where = f"span {span.get('spanId')} of trace {span.get('traceId')}"
             try:
                 row = map_span(span, attrs, resource_attrs, account_key)
             except RecordError as exc:
-                mapped.rejects.append(ItemReject(exc.reason, f"{where}: {exc.message}", span))
+                mapped.rejects.append(ItemReject(exc.reason, f"{_where(span)}: {exc.message}", span))
                 continue
             if row["account_id"] in (None, ""):
                 names = account_key or "user.id or enduser.id"
-                detail = f"{where} has no account ({names} on the span or its resource)"
+                detail = f"{_where(span)} has no account ({names} on the span or its resource)"
                 mapped.rejects.append(ItemReject("missing_account_id", detail, span))
                 continue
             mapped.rows.append(row)
