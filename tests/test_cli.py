@@ -116,3 +116,24 @@ def test_a_big_canonical_sample_round_trips_through_the_workspace(tmp_path: Path
     write_jsonl(tmp_path / "logs.jsonl", records)
     result = distillguard("ingest", str(tmp_path / "logs.jsonl"), "-w", str(tmp_path / "ws"), "--json")
     assert result.returncode == 0 and json.loads(result.stdout)["ingested"] == 2000
+
+
+def test_ingest_with_worker_processes_says_nothing_on_stderr(tmp_path: Path) -> None:
+    """Workers are processes of their own: they must not leave warnings or tracebacks behind."""
+    sample = Path(__file__).parent / "data" / "openai_style.jsonl"
+    originals = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines() if line]
+    records = []
+    for index in range(3_000):
+        record = json.loads(json.dumps(originals[index % len(originals)]))
+        record["request_id"] = f"req-{index}"
+        records.append(record)
+    logs = write_jsonl(tmp_path / "gateway.jsonl", records)
+    command = Path(sys.executable).parent / "distillguard"  # the command users run, not `python -m`
+    result = subprocess.run(
+        [str(command), "ingest", str(logs), "-w", str(tmp_path / "ws"), "--processes", "2", "--quiet", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["ingested"] == 3_000

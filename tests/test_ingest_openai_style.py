@@ -257,3 +257,27 @@ def test_records_of_an_unexpected_shape_are_quarantined_not_fatal(tmp_path: Path
     assert table.num_rows >= 1 and all(item.raw for item in quarantined)
     assert {item.record for item in quarantined} >= {1}
     assert all(item.reason in {"unexpected_shape", "bad_type", "bad_messages"} for item in quarantined)
+
+
+def test_blocks_mapped_in_worker_processes_give_the_same_batches(tmp_path: Path) -> None:
+    originals = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
+    lines: list = []
+    for index in range(6_000):  # about 22 MB: three blocks
+        record = json.loads(json.dumps(originals[index % len(originals)]))
+        record["request_id"] = f"req-{index}"
+        if index % 997 == 5:
+            record["request"]["messages"] = [{"role": ["user"], "content": "hi"}]  # quarantined
+        lines.append(b'{"cut": \n' if index % 1999 == 7 else record)
+    path = write_jsonl(tmp_path / "big.jsonl", lines)
+
+    def read(processes: int):
+        reader = reader_for(path, "openai", ReadOptions(batch_rows=4_096, processes=processes, run_id="r"))
+        batches = list(reader.read(path))
+        table = pa.concat_tables([batch.table for batch in batches])
+        quarantined = [(q.record, q.reason, q.detail, q.raw) for batch in batches for q in batch.quarantined]
+        return table, quarantined, sum(batch.records for batch in batches), len(batches)
+
+    alone, together = read(1), read(2)
+    assert alone[3] >= 3  # several blocks, so the workers really shared the file
+    assert together[0].equals(alone[0]) and together[1] == alone[1] and together[2] == alone[2] == len(lines)
+    assert {reason for _, reason, _, _ in alone[1]} == {"invalid_json", "unexpected_shape"}

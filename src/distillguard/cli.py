@@ -100,6 +100,12 @@ def ingest(
     memory_limit: Annotated[
         str, typer.Option(help="Memory cap for the SQL engine; larger work spills to the workspace's tmp folder.")
     ] = DEFAULT_MEMORY_LIMIT,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Processes that map the records of one large file (0: one per core for files of 64 MB+)."
+        ),
+    ] = 0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -122,7 +128,7 @@ def ingest(
                 logs,
                 accounts or [],
                 format_name=format_name,
-                options=ReadOptions(account_attribute=account_attribute),
+                options=ReadOptions(account_attribute=account_attribute, processes=processes),
                 on_progress=advance,
             )
     except DistillguardError as error:

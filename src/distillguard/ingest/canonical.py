@@ -45,6 +45,8 @@ class CanonicalJsonl(Reader):
     good lines are kept and each bad one is quarantined with its own reason.
     """
 
+    map_in_processes = False  # Arrow's JSON reader parses a block on its own threads
+
     name = "canonical"
     description = "distillguard's canonical exchange schema as JSON lines"
 
