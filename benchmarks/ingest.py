@@ -1,9 +1,10 @@
 """Ingest throughput and peak memory: 1M canonical JSONL exchanges, 200k of each other format.
 
-    python benchmarks/ingest.py [--exchanges 1000000] [--others 200000] [--keep DIR]
+    python benchmarks/ingest.py [--exchanges 1000000] [--others 200000] [--repeat 3] [--keep DIR]
 
 Writes benchmarks/results/ingest.json. Each ingest runs in a child process, as a user runs
-`distillguard ingest`, and its peak RSS is sampled from outside.
+`distillguard ingest`, and its peak RSS is sampled from outside; each format is ingested
+`--repeat` times into a fresh workspace and the median run is reported.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -85,11 +87,18 @@ def write_format(path: Path, name: str, count: int) -> None:
             stream.write(line + b"\n")
 
 
-def measure(path: Path, workspace: Path, exchanges: int, format_name: str) -> dict:
+def measure(path: Path, workspace: Path, exchanges: int, format_name: str, repeat: int) -> dict:
+    """Ingest ``path`` into a fresh workspace ``repeat`` times; the median run is the figure."""
     command = [sys.executable, "-m", "distillguard", "ingest", str(path), "-w", str(workspace), "--quiet", "--json"]
-    result = run_measured(command)
-    summary = json.loads(result.pop("stdout"))
-    assert summary["ingested"] == exchanges, summary
+    results = []
+    for _ in range(repeat):
+        shutil.rmtree(workspace, ignore_errors=True)
+        result = run_measured(command)
+        summary = json.loads(result.pop("stdout"))
+        assert summary["ingested"] == exchanges, summary
+        results.append((result, summary))
+    results.sort(key=lambda pair: pair[0]["seconds"])
+    result, summary = results[len(results) // 2]
     megabytes = path.stat().st_size / 2**20
     return {
         "format": format_name,
@@ -98,9 +107,10 @@ def measure(path: Path, workspace: Path, exchanges: int, format_name: str) -> di
         "quarantined": summary["quarantined"],
         "input_mib": round(megabytes, 1),
         "seconds": result["seconds"],
+        "seconds_all_runs": [pair[0]["seconds"] for pair in results],
         "exchanges_per_s": round(summary["ingested"] / result["seconds"]),
         "mib_per_s": round(megabytes / result["seconds"], 1),
-        "peak_rss_mib": result["peak_rss_mib"],
+        "peak_rss_mib": max(pair[0]["peak_rss_mib"] for pair in results),
     }
 
 
@@ -109,20 +119,21 @@ def main() -> None:
     parser.add_argument("--exchanges", type=int, default=1_000_000)
     parser.add_argument("--others", type=int, default=200_000)
     parser.add_argument("--keep", type=Path, help="folder for the generated logs (kept afterwards)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per format; the median is reported")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="dg-bench-ingest-"))
     folder.mkdir(parents=True, exist_ok=True)
     runs = []
     path = folder / "canonical.jsonl"
     write_canonical(path, args.exchanges)
-    runs.append(measure(path, folder / "ws-canonical", args.exchanges, "canonical"))
+    runs.append(measure(path, folder / "ws-canonical", args.exchanges, "canonical", args.repeat))
     print(runs[-1], flush=True)
     from distillguard.ingest import render
 
     for name in render.FORMATS:
         path = folder / f"{name}.jsonl"
         write_format(path, name, args.others)
-        runs.append(measure(path, folder / f"ws-{name}", args.others, name))
+        runs.append(measure(path, folder / f"ws-{name}", args.others, name, args.repeat))
         print(runs[-1], flush=True)
     out = write_results("ingest", {"command": "python benchmarks/ingest.py " + " ".join(sys.argv[1:]), "runs": runs})
     print(f"wrote {out}")
