@@ -6,8 +6,11 @@ import gzip
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 import zstandard
+
+from distillguard.ingest import ReadOptions, reader_for
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -77,3 +80,13 @@ def copy_as(source: Path, folder: Path, compression: str | None) -> Path:
 @pytest.fixture
 def sample_records() -> list[dict]:
     return [exchange(i) for i in range(50)]
+
+
+def read_all(path: Path, options: ReadOptions | None = None):
+    """Every batch of a file, read the way `ingest` reads it (small batches, so several):
+    (reader, table, quarantined items, records)."""
+    reader = reader_for(path, None, options or ReadOptions(batch_rows=4))
+    batches = list(reader.read(path))
+    table = pa.concat_tables([batch.table for batch in batches])
+    quarantined = [item for batch in batches for item in batch.quarantined]
+    return reader, table, quarantined, sum(batch.records for batch in batches)

@@ -8,22 +8,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from distillguard.ingest import ReadOptions, reader_for
+from distillguard.ingest import ReadOptions
 from distillguard.ingest.render import CARRIED, render_lines, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import copy_as, exchange, write_jsonl
+from .conftest import copy_as, exchange, read_all, write_jsonl
 
 SAMPLE = Path(__file__).parent / "data" / "litellm.jsonl"
 KEY_HASH = "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b"
-
-
-def read_all(path: Path, options: ReadOptions | None = None):
-    reader = reader_for(path, None, options or ReadOptions(batch_rows=4))
-    batches = list(reader.read(path))
-    table = pa.concat_tables([batch.table for batch in batches])
-    quarantined = [item for batch in batches for item in batch.quarantined]
-    return reader, table, quarantined, sum(batch.records for batch in batches)
 
 
 def sample_rows() -> dict[str, dict]:

@@ -12,18 +12,10 @@ from distillguard.ingest import ReadOptions, detect_format, reader_for
 from distillguard.ingest.render import CARRIED, render_anthropic, render_lines, render_openai, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import copy_as, exchange, write_jsonl
+from .conftest import copy_as, exchange, read_all, write_jsonl
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "openai_style.jsonl"
-
-
-def read_all(path: Path, options: ReadOptions | None = None):
-    reader = reader_for(path, None, options or ReadOptions(batch_rows=4))
-    batches = list(reader.read(path))
-    table = pa.concat_tables([batch.table for batch in batches])
-    quarantined = [item for batch in batches for item in batch.quarantined]
-    return reader, table, quarantined, sum(batch.records for batch in batches)
 
 
 def sample_rows() -> dict[str, dict]:
