@@ -210,6 +210,29 @@ def test_bad_spans_and_bad_lines(tmp_path: Path) -> None:
     assert (records, skipped) == (4, 0)
 
 
+def test_a_span_of_the_wrong_shape_is_quarantined_alone_with_its_own_bytes(tmp_path: Path) -> None:
+    account = {"user.id": "acct-1"}
+    odd = [
+        {**chat_span("02", **account), "attributes": {"user.id": "acct-1"}, "kind": 3},  # a map, not a list
+        {**chat_span("03", **account), "startTimeUnixNano": True},
+        "not a span",
+    ]
+    spans = [chat_span("01", **account), *odd, chat_span("04", **account)]
+    # the spans exactly as they are written in the line: each quarantined span keeps those bytes
+    path = write_jsonl(tmp_path / "traces.jsonl", [orjson.dumps(export_line(spans)) + b"\n"])
+    _, table, quarantined, records, skipped = read_all(path)
+    assert [row.split("-")[1] for row in table.column("exchange_id").to_pylist()] == ["01", "04"]
+    assert [(item.record, item.reason) for item in quarantined] == [(1, "bad_otlp")] * 3
+    assert [item.raw for item in quarantined] == [orjson.dumps(span) for span in odd]
+    assert "$.attributes" in quarantined[0].detail and "$.startTimeUnixNano" in quarantined[1].detail
+    assert (records, skipped) == (1, 0)
+    # a span that maps but fails coercion, in a line that decodes whole, also keeps its own bytes
+    hot = {**chat_span("06", **account, **{"gen_ai.request.temperature": "hot"}), "kind": 3}
+    path.write_bytes(orjson.dumps(export_line([chat_span("05", **account), hot])) + b"\n")
+    _, table, quarantined, _, _ = read_all(path)
+    assert [(item.reason, item.raw) for item in quarantined] == [("bad_type", orjson.dumps(hot))]
+
+
 @pytest.mark.parametrize("convention", ["current", "old_events", "old_attributes"])
 def test_rendered_spans_read_back_to_the_same_columns(tmp_path: Path, convention: str) -> None:
     exchanges = [

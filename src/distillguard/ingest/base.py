@@ -92,7 +92,7 @@ class ItemReject:
 
     reason: str
     detail: str
-    item: Any = None  # the item's parsed JSON, serialised into the quarantine only if rejected
+    item: Any = None  # the item's own bytes (or its parsed JSON, serialised), kept in the quarantine
 
 
 @dataclass
@@ -403,15 +403,18 @@ class Reader:
                 self._read_line(source, block.first_line + offset, line if offset == last else line + b"\n", collector)
         return collector.flush()
 
+    def parse(self, line: bytes) -> Any:
+        """One line as the record :meth:`map_record` takes (parsed JSON), or RecordError."""
+        return parse_json_line(line)
+
     def _items_of(self, line: bytes) -> list[Any]:
         """The items of a record that holds several (see :class:`Mapped`), mapped again."""
-        mapped = self.map_record(parse_json_line(line))
+        mapped = self.map_record(self.parse(line))
         return mapped.items if isinstance(mapped, Mapped) else []
 
     def _read_line(self, source: str, number: int, line: bytes, collector: _BatchCollector) -> None:
         try:
-            record = parse_json_line(line)
-            rows = self.map_record(record)
+            rows = self.map_record(self.parse(line))
         except RecordError as exc:
             collector.reject(Quarantined(source, number, exc.reason, exc.message, raw=line))
             return

@@ -11,9 +11,10 @@ One line holds many spans, and each span is judged on its own:
 - every other span (HTTP and database spans, ``execute_tool``, ``embeddings``,
   ``invoke_agent``, ``create_agent``) is *skipped*: counted in ``ReadBatch.skipped``, never
   quarantined, because it is not an exchange (agent spans wrap the model calls that are);
-- a model-call span that cannot be mapped (no account, no start time, unreadable messages) is
-  quarantined alone, with its line number, its trace and span id and its own JSON as raw
-  bytes; the line's other spans are kept.
+- a span that is not shaped as OTLP JSON says (attributes that are not a list, a time that is
+  not a number) and a model-call span that cannot be mapped (no account, no start time,
+  unreadable messages) are quarantined alone, with the line number, the reason and the span's
+  own bytes exactly as they are in the line; the line's other spans are kept.
 
 So for a file, spans = rows + quarantined + skipped (plus lines quarantined whole when they
 are not JSON or not an export request).
@@ -39,12 +40,13 @@ instrumentations commonly emit are read too: ``gen_ai.request.stream`` (or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import msgspec
 import orjson
 
 from distillguard.errors import RecordError
-from distillguard.ingest.base import ItemReject, Mapped, Reader
+from distillguard.ingest.base import ItemReject, Mapped, Reader, parse_json_line
 from distillguard.ingest.openai_style import map_choices, map_output_blocks, summarize_messages, tool_names
 
 _MODEL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "completion"})
@@ -57,56 +59,118 @@ _EVENT_ROLES = {
 _ERROR_CODES = (2, "STATUS_CODE_ERROR")
 
 
-def any_value(value: Any) -> Any:
-    """An OTLP JSON ``AnyValue`` as a Python value (int64 arrives as text in OTLP JSON).
+# OTLP JSON as typed structs: msgspec decodes a line straight into them, reading only the fields
+# below (a span's name, kind, links, ... are skipped unread), several times faster than building
+# every dict of the line and walking it in Python. Every field may be missing or null.
 
-    >>> any_value({"intValue": "52"}), any_value({"arrayValue": {"values": [{"stringValue": "stop"}]}})
+
+class AnyValue(msgspec.Struct):
+    stringValue: str | None = None
+    intValue: int | str | None = None  # int64 is text in OTLP JSON
+    doubleValue: float | str | None = None  # "NaN", "Infinity"
+    boolValue: bool | None = None
+    bytesValue: str | None = None
+    arrayValue: ArrayValue | None = None
+    kvlistValue: KeyValueList | None = None
+
+
+class KeyValue(msgspec.Struct):
+    key: str
+    value: AnyValue | None = None
+
+
+class ArrayValue(msgspec.Struct):
+    values: list[AnyValue] | None = None
+
+
+class KeyValueList(msgspec.Struct):
+    values: list[KeyValue] | None = None
+
+
+class Event(msgspec.Struct):
+    name: str | None = None
+    attributes: list[KeyValue] | None = None
+
+
+class Status(msgspec.Struct):
+    code: int | str | None = None
+    message: str | None = None
+
+
+class Span(msgspec.Struct):
+    traceId: str | None = None
+    spanId: str | None = None
+    startTimeUnixNano: int | str | None = None
+    endTimeUnixNano: int | str | None = None
+    attributes: list[KeyValue] | None = None
+    events: list[Event] | None = None
+    status: Status | None = None
+
+
+class Resource(msgspec.Struct):
+    attributes: list[KeyValue] | None = None
+
+
+SpanT = TypeVar("SpanT", Span, msgspec.Raw)
+
+
+class ScopeSpans(msgspec.Struct, Generic[SpanT]):
+    spans: list[SpanT] | None = None
+
+
+class ResourceSpans(msgspec.Struct, Generic[SpanT]):
+    resource: Resource | None = None
+    scopeSpans: list[ScopeSpans[SpanT]] | None = None
+    instrumentationLibrarySpans: list[ScopeSpans[SpanT]] | None = None  # OTLP before 0.15
+
+
+class ExportRequest(msgspec.Struct, Generic[SpanT]):
+    resourceSpans: list[ResourceSpans[SpanT]]
+
+
+# A line is decoded whole, spans and all; when that fails, or a span cannot be mapped, it is
+# decoded again with each span kept as its own bytes, so that a bad span is quarantined with
+# exactly those bytes while the line's other spans are read.
+_EXPORT_DECODER = msgspec.json.Decoder(ExportRequest[Span])
+_EXPORT_RAW_DECODER = msgspec.json.Decoder(ExportRequest[msgspec.Raw])
+_SPAN_DECODER = msgspec.json.Decoder(Span)
+
+
+def any_value(value: AnyValue | None) -> Any:
+    """An OTLP ``AnyValue`` as a Python value (int64 arrives as text in OTLP JSON).
+
+    >>> any_value(AnyValue(intValue="52")), any_value(AnyValue(arrayValue=ArrayValue([AnyValue("stop")])))
     (52, ['stop'])
     """
-    if not isinstance(value, dict):
-        return value
-    for kind, inner in value.items():
-        if kind == "stringValue":
-            return inner
-        if kind == "intValue":
-            try:
-                return int(inner)
-            except (TypeError, ValueError):
-                return None
-        if kind in ("doubleValue", "boolValue", "bytesValue"):
-            return inner
-        if kind == "arrayValue":
-            values = inner.get("values") if isinstance(inner, dict) else None
-            return [any_value(item) for item in values] if isinstance(values, list) else []
-        if kind == "kvlistValue":
-            values = inner.get("values") if isinstance(inner, dict) else None
-            return attributes(values)
-    return None
+    if value is None:
+        return None
+    if value.stringValue is not None:
+        return value.stringValue
+    if value.intValue is not None:
+        try:
+            return int(value.intValue)
+        except ValueError:
+            return None
+    if value.doubleValue is not None:
+        return value.doubleValue
+    if value.boolValue is not None:
+        return value.boolValue
+    if value.arrayValue is not None:
+        return [any_value(item) for item in value.arrayValue.values or ()]
+    if value.kvlistValue is not None:
+        return attributes(value.kvlistValue.values)
+    return value.bytesValue
 
 
-def attributes(items: Any) -> dict[str, Any]:
-    """OTLP ``[{key, value}]`` attributes as a dict (an entry without a text key is left out)."""
-    if not isinstance(items, list):
+def attributes(items: list[KeyValue] | None) -> dict[str, Any]:
+    """OTLP ``[{key, value}]`` attributes as a dict."""
+    if items is None:
         return {}
-    try:
-        # Well-formed entries, most of them text, in one comprehension; anything odd takes the loop.
-        return {
-            item["key"]: text if (text := item["value"].get("stringValue")) is not None else any_value(item["value"])
-            for item in items
-            if item["key"].__class__ is str
-        }
-    except (TypeError, KeyError, AttributeError):
-        pass
-    result = {}
-    for item in items:
-        if item.__class__ is not dict:
-            continue
-        key = item.get("key")
-        value = item.get("value")
-        if key.__class__ is str:
-            text = value.get("stringValue") if value.__class__ is dict else None
-            result[key] = text if text is not None else any_value(value)
-    return result
+    return {
+        item.key: text if (text := value.stringValue) is not None else any_value(value)
+        for item in items
+        if (value := item.value) is not None
+    }
 
 
 def _json(value: Any, what: str) -> Any:
@@ -163,47 +227,53 @@ def _indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
         index += 1
 
 
-def _event_body(event_attrs: dict[str, Any]) -> dict[str, Any]:
+def _event_body(event: Event) -> dict[str, Any]:
+    """An event's body: the JSON in its ``gen_ai.event.content``, else its attributes themselves."""
+    items = event.attributes
+    # Most events hold the body alone, as JSON text: read it without building a dict first.
+    if items is not None and len(items) == 1 and items[0].key == "gen_ai.event.content":
+        return _content_body(any_value(items[0].value))
+    event_attrs = attributes(items)
     body = event_attrs.get("gen_ai.event.content")
-    if body is not None:
-        body = _json(body, "gen_ai.event.content")
-        return body if isinstance(body, dict) else {"content": body}
-    return event_attrs
+    return event_attrs if body is None else _content_body(body)
 
 
-def _old_events(events: Any) -> tuple[list[Any] | None, list[Any] | None]:
+def _content_body(body: Any) -> dict[str, Any]:
+    body = _json(body, "gen_ai.event.content")
+    return body if body.__class__ is dict else {"content": body}
+
+
+def _old_events(events: list[Event] | None) -> tuple[list[Any] | None, list[Any] | None]:
     """Input messages and output choices recorded as span events (conventions up to v1.36)."""
-    if not isinstance(events, list) or not events:
+    if not events:
         return None, None
     messages: list[Any] = []
     choices: list[Any] = []
     for event in events:
-        if not isinstance(event, dict):
-            continue
-        name = event.get("name")
+        name = event.name
         role = _EVENT_ROLES.get(name)  # type: ignore[arg-type]
         if role is not None:
-            body = _event_body(attributes(event.get("attributes")))
+            body = _event_body(event)
             message = {"role": body.get("role") or role, "content": _maybe_parts(body.get("content"))}
             if body.get("tool_calls") is not None:
                 message["tool_calls"] = _json(body["tool_calls"], "tool_calls")
             messages.append(message)
         elif name == "gen_ai.choice":
-            body = _event_body(attributes(event.get("attributes")))
+            body = _event_body(event)
             message = _json(body.get("message"), "gen_ai.choice message")
             choices.append({"message": message, "finish_reason": body.get("finish_reason")})
         elif name == "gen_ai.content.prompt":
-            prompt = _json(attributes(event.get("attributes")).get("gen_ai.prompt"), "gen_ai.prompt")
+            prompt = _json(attributes(event.attributes).get("gen_ai.prompt"), "gen_ai.prompt")
             if isinstance(prompt, list):
                 messages.extend(prompt)
         elif name == "gen_ai.content.completion":
-            completion = _json(attributes(event.get("attributes")).get("gen_ai.completion"), "gen_ai.completion")
+            completion = _json(attributes(event.attributes).get("gen_ai.completion"), "gen_ai.completion")
             if isinstance(completion, list):
                 choices.extend({"message": message, "finish_reason": None} for message in completion)
     return messages or None, choices or None
 
 
-def _status(span: dict[str, Any], attrs: dict[str, Any], extra: dict[str, Any]) -> int | None:
+def _status(span: Span, attrs: dict[str, Any], extra: dict[str, Any]) -> int | None:
     http_status = attrs.get("http.response.status_code")
     if isinstance(http_status, int):
         return http_status
@@ -212,25 +282,21 @@ def _status(span: dict[str, Any], attrs: dict[str, Any], extra: dict[str, Any]) 
         extra["error_type"] = error_type
         text = str(error_type)
         return int(text) if text.isdigit() and 100 <= int(text) <= 599 else 500
-    status = span.get("status")
-    if isinstance(status, dict) and status.get("code") in _ERROR_CODES:
-        if status.get("message"):
-            extra["error"] = status["message"]
+    status = span.status
+    if status is not None and status.code in _ERROR_CODES:
+        if status.message:
+            extra["error"] = status.message
         return 500
     return None
 
 
-def _nanos(value: Any) -> int | None:
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
+def _nanos(value: int | str | None) -> int | None:
+    if isinstance(value, str):
+        return int(value) if value.isdigit() else None
+    return value
 
 
-def map_span(
-    span: dict[str, Any], attrs: dict[str, Any], resource: dict[str, Any], account_key: str | None
-) -> dict[str, Any]:
+def map_span(span: Span, attrs: dict[str, Any], resource: dict[str, Any], account_key: str | None) -> dict[str, Any]:
     """Map one model-call span to a canonical record (``attrs`` are its decoded attributes)."""
 
     def lookup(key: str) -> Any:
@@ -243,8 +309,8 @@ def map_span(
         account = lookup("user.id")
         if account is None:
             account = lookup("enduser.id")
-    trace_id, span_id = span.get("traceId"), span.get("spanId")
-    start, end = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
+    trace_id, span_id = span.traceId, span.spanId
+    start, end = _nanos(span.startTimeUnixNano), _nanos(span.endTimeUnixNano)
     extra: dict[str, Any] = {"trace_id": trace_id, "span_id": span_id}
     for key, name in (
         ("gen_ai.provider.name", "provider"),
@@ -294,7 +360,7 @@ def map_span(
     return row
 
 
-def _map_content(span: dict[str, Any], attrs: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) -> None:
+def _map_content(span: Span, attrs: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) -> None:
     """The conversation, tools and output, from whichever convention the span uses."""
     system = attrs.get("gen_ai.system_instructions")
     if system is not None:
@@ -310,7 +376,7 @@ def _map_content(span: dict[str, Any], attrs: dict[str, Any], row: dict[str, Any
         completions = _indexed(attrs, "gen_ai.completion")
         choices = [{"message": item, "finish_reason": item.pop("finish_reason")} for item in completions]
     else:
-        messages, choices = _old_events(span.get("events"))
+        messages, choices = _old_events(span.events)
     if messages is None:
         messages = []  # content capture off: the span still says who called which model when
         extra["content_captured"] = False
@@ -340,27 +406,21 @@ def _indexed_names(attrs: dict[str, Any], prefix: str) -> list[str]:
     return names
 
 
-def _spans(record: dict[str, Any]) -> Any:
+def _spans(record: ExportRequest[Any]) -> Any:
     """``(resource attributes, span)`` for every span of an export request."""
-    resource_spans = record.get("resourceSpans")
-    if not isinstance(resource_spans, list):
-        raise RecordError("bad_otlp", "line has no resourceSpans list")
-    for resource_span in resource_spans:
-        if not isinstance(resource_span, dict):
-            raise RecordError("bad_otlp", "a resourceSpans entry is not an object")
-        resource = resource_span.get("resource")
-        resource_attrs = attributes(resource.get("attributes")) if isinstance(resource, dict) else {}
-        scope_spans = resource_span.get("scopeSpans")
+    for resource_span in record.resourceSpans:
+        resource = resource_span.resource
+        resource_attrs = attributes(resource.attributes) if resource is not None else {}
+        scope_spans = resource_span.scopeSpans
         if scope_spans is None:
-            scope_spans = resource_span.get("instrumentationLibrarySpans")  # OTLP before 0.15
-        for scope_span in scope_spans if isinstance(scope_spans, list) else []:
-            spans = scope_span.get("spans") if isinstance(scope_span, dict) else None
-            for span in spans if isinstance(spans, list) else []:
+            scope_spans = resource_span.instrumentationLibrarySpans
+        for scope_span in scope_spans or ():
+            for span in scope_span.spans or ():
                 yield resource_attrs, span
 
 
-def _where(span: dict[str, Any]) -> str:
-    return f"span {span.get('spanId')} of trace {span.get('traceId')}"
+def _where(span: Span) -> str:
+    return f"span {span.spanId} of trace {span.traceId}"
 
 
 class OtelGenAI(Reader):
@@ -374,7 +434,8 @@ class OtelGenAI(Reader):
     ...        {"key": "gen_ai.request.model", "value": {"stringValue": "m"}}]},
     ...     {"traceId": "ab", "spanId": "02", "attributes": [
     ...        {"key": "http.request.method", "value": {"stringValue": "POST"}}]}]}]}]}
-    >>> mapped = OtelGenAI().map_record(line)
+    >>> reader = OtelGenAI()
+    >>> mapped = reader.map_record(reader.parse(orjson.dumps(line)))
     >>> [row["exchange_id"] for row in mapped.rows], mapped.skipped, mapped.rows[0]["latency_ms"]
     (['ab-01'], 1, 1000)
     """
@@ -386,29 +447,60 @@ class OtelGenAI(Reader):
     def sniff(cls, path: Path, head: bytes, first: Any) -> bool:
         return isinstance(first, dict) and "resourceSpans" in first
 
-    def map_record(self, record: Any) -> Mapped:
-        if not isinstance(record, dict):
-            raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object")
+    def parse(self, line: bytes) -> tuple[ExportRequest[Any], bytes]:
+        """A line as an export request (and its bytes, for the spans that fail), or RecordError."""
+        try:
+            return _EXPORT_DECODER.decode(line), line
+        except msgspec.ValidationError:
+            pass  # some span is not as OTLP says: decoded alone below, and quarantined alone
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            parse_json_line(line)  # says why: invalid JSON, not UTF-8, cut off
+            raise RecordError("invalid_json", str(exc)) from None
+        try:
+            return _EXPORT_RAW_DECODER.decode(line), line
+        except msgspec.ValidationError as exc:
+            record = parse_json_line(line)
+            if not isinstance(record, dict):
+                raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object") from None
+            raise RecordError("bad_otlp", f"line is not an OTLP export request: {exc}") from None
+
+    def map_record(self, record: tuple[ExportRequest[Any], bytes]) -> Mapped:
+        request, line = record
+        mapped = self._map(request)
+        if mapped.rejects and mapped.rejects[0].item is None:
+            # the line was decoded whole, so no span has its own bytes: decode it span by span
+            mapped = self._map(_EXPORT_RAW_DECODER.decode(line))
+        return mapped
+
+    def _items_of(self, line: bytes) -> list[Any]:
+        return self._map(_EXPORT_RAW_DECODER.decode(line)).items
+
+    def _map(self, request: ExportRequest[Any]) -> Mapped:
         account_key = self.options.account_attribute
         mapped = Mapped()
-        for resource_attrs, span in _spans(record):
-            if not isinstance(span, dict):
-                mapped.rejects.append(ItemReject("bad_otlp", "a span is not an object", span))
-                continue
-            attrs = attributes(span.get("attributes"))
+        for resource_attrs, item in _spans(request):
+            span, raw = item, None
+            if item.__class__ is msgspec.Raw:
+                raw = bytes(item)
+                try:
+                    span = _SPAN_DECODER.decode(item)
+                except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                    mapped.rejects.append(ItemReject("bad_otlp", f"a span is not an OTLP span: {exc}", raw))
+                    continue
+            attrs = attributes(span.attributes)
             if not is_model_call(attrs):
                 mapped.skipped += 1
                 continue
             try:
                 row = map_span(span, attrs, resource_attrs, account_key)
             except RecordError as exc:
-                mapped.rejects.append(ItemReject(exc.reason, f"{_where(span)}: {exc.message}", span))
+                mapped.rejects.append(ItemReject(exc.reason, f"{_where(span)}: {exc.message}", raw))
                 continue
             if row["account_id"] in (None, ""):
                 names = account_key or "user.id or enduser.id"
                 detail = f"{_where(span)} has no account ({names} on the span or its resource)"
-                mapped.rejects.append(ItemReject("missing_account_id", detail, span))
+                mapped.rejects.append(ItemReject("missing_account_id", detail, raw))
                 continue
             mapped.rows.append(row)
-            mapped.items.append(span)
+            mapped.items.append(raw)
         return mapped
