@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from distillguard.ingest import ReadOptions, detect_format, reader_for
+from distillguard.ingest import ReadOptions, base, detect_format, reader_for
 from distillguard.ingest.render import CARRIED, render_anthropic, render_lines, render_openai, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
@@ -251,7 +251,13 @@ def test_records_of_an_unexpected_shape_are_quarantined_not_fatal(tmp_path: Path
     assert all(item.reason in {"unexpected_shape", "bad_type", "bad_messages"} for item in quarantined)
 
 
-def test_blocks_mapped_in_worker_processes_give_the_same_batches(tmp_path: Path) -> None:
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_blocks_mapped_in_worker_processes_give_the_same_batches(
+    tmp_path: Path, compression: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers read the blocks of a plain file from the file itself, and get those of a
+    compressed one from the parent: both give the batches one process gives."""
+    monkeypatch.setattr(base, "READ_BYTES", 64 << 10)  # small reads, so the long line below is spooled
     originals = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line]
     lines: list = []
     for index in range(6_000):  # about 22 MB: three blocks
@@ -259,11 +265,15 @@ def test_blocks_mapped_in_worker_processes_give_the_same_batches(tmp_path: Path)
         record["request_id"] = f"req-{index}"
         if index % 997 == 5:
             record["request"]["messages"] = [{"role": ["user"], "content": "hi"}]  # quarantined
+        if index == 2_500:
+            record["request"]["messages"][0]["content"] = "x" * 300_000  # over the limit below: spooled
         lines.append(b'{"cut": \n' if index % 1999 == 7 else record)
-    path = write_jsonl(tmp_path / "big.jsonl", lines)
+    (tmp_path / "input").mkdir()
+    path = copy_as(write_jsonl(tmp_path / "big.jsonl", lines), tmp_path / "input", compression)
 
     def read(processes: int):
-        reader = reader_for(path, "openai", ReadOptions(batch_rows=4_096, processes=processes, run_id="r"))
+        options = ReadOptions(batch_rows=4_096, processes=processes, run_id="r", max_record_bytes=200_000)
+        reader = reader_for(path, "openai", options)
         batches = list(reader.read(path))
         table = pa.concat_tables([batch.table for batch in batches])
         quarantined = [(q.record, q.reason, q.detail, q.raw) for batch in batches for q in batch.quarantined]
@@ -272,4 +282,5 @@ def test_blocks_mapped_in_worker_processes_give_the_same_batches(tmp_path: Path)
     alone, together = read(1), read(2)
     assert alone[3] >= 3  # several blocks, so the workers really shared the file
     assert together[0].equals(alone[0]) and together[1] == alone[1] and together[2] == alone[2] == len(lines)
-    assert {reason for _, reason, _, _ in alone[1]} == {"invalid_json", "unexpected_shape"}
+    assert {reason for _, reason, _, _ in alone[1]} == {"invalid_json", "unexpected_shape", "record_too_large"}
+    assert [record for record, reason, _, _ in alone[1] if reason == "record_too_large"] == [2_501]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import io
 import multiprocessing
 import operator
 import os
@@ -13,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
@@ -204,6 +205,7 @@ class Block:
     lines: int
     data: bytes | None
     spooled: str | None = None
+    offset: int | None = None  # where ``data`` starts in the file, when the file is not compressed
 
 
 def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) -> Iterator[Block]:
@@ -219,7 +221,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     size = 0
     tail = 0  # bytes of the partial line at the end of parts (no newline yet)
     spool: _Spool | None = None
+    position = 0  # bytes of the stream before parts (or before the line being spooled)
     with open_binary(path) as stream:
+        plain = isinstance(stream, io.BufferedReader)  # offsets in the stream are offsets in the file
         while True:
             try:
                 chunk = stream.read1(READ_BYTES)
@@ -237,10 +241,12 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 end = chunk.find(b"\n")
                 if end < 0:
                     spool.write(chunk)
+                    position += len(chunk)
                     continue
                 spool.write(chunk[: end + 1])
                 yield Block(number, 1, None, spool.close())
                 spool, number, chunk = None, number + 1, chunk[end + 1 :]
+                position += end + 1
                 if not chunk:
                     continue
             last = chunk.rfind(b"\n")
@@ -252,22 +258,25 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 whole, rest = _split_off(parts, tail)
                 if whole:
                     lines = whole.count(b"\n")
-                    yield Block(number, lines, whole)
+                    yield Block(number, lines, whole, offset=position if plain else None)
                     number += lines
+                    position += len(whole)
                 spool = _Spool(path, number, options)
                 spool.write(rest)
+                position += len(rest)
                 parts, size, tail = [], 0, 0
             elif size >= block_bytes and size > tail:
                 whole, rest = _split_off(parts, tail)
                 lines = whole.count(b"\n")
-                yield Block(number, lines, whole)
+                yield Block(number, lines, whole, offset=position if plain else None)
                 number += lines
+                position += len(whole)
                 parts, size = ([rest], len(rest)) if rest else ([], 0)
     if spool:
         yield Block(number, 1, None, spool.close())
     elif parts:
         data = b"".join(parts)
-        yield Block(number, data.count(b"\n") + (not data.endswith(b"\n")), data)
+        yield Block(number, data.count(b"\n") + (not data.endswith(b"\n")), data, offset=position if plain else None)
 
 
 def _split_off(parts: list[bytes], tail: int) -> tuple[bytes, bytes]:
@@ -454,8 +463,11 @@ def map_blocks_in_processes(reader: Reader, source: str, blocks: Iterator[Block]
 
     The parent only cuts the file into blocks and writes what comes back; each worker parses,
     maps and coerces whole blocks and returns an Arrow table and its quarantine (cheap to
-    send: Arrow's IPC format). Workers are started with "spawn", never "fork": the parent
-    runs DuckDB's and Arrow's threads. At most two blocks per worker are in flight.
+    send: Arrow's IPC format). A block of an uncompressed file is sent as its place in the
+    file and the worker reads it from there (from the page cache: the parent has just read
+    it), so the bytes are not copied through a pipe. Workers are started with "spawn", never
+    "fork": the parent runs DuckDB's and Arrow's threads. At most two blocks per worker are in
+    flight.
     """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
@@ -463,7 +475,11 @@ def map_blocks_in_processes(reader: Reader, source: str, blocks: Iterator[Block]
     ) as pool:
         pending: deque[Future[ReadBatch]] = deque()
         for block in blocks:
-            pending.append(pool.submit(_map_block, source, block))
+            if block.offset is not None and block.data is not None:
+                length, block = len(block.data), replace(block, data=None)
+                pending.append(pool.submit(_map_block_in_file, source, block, length))
+            else:
+                pending.append(pool.submit(_map_block, source, block))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -485,6 +501,14 @@ def _map_block(source: str, block: Block) -> ReadBatch:
     if _WORKER_READER is None:
         raise RuntimeError("worker not started")
     return _WORKER_READER.read_block(source, block)
+
+
+def _map_block_in_file(source: str, block: Block, length: int) -> ReadBatch:
+    with open(source, "rb") as stream:
+        data = os.pread(stream.fileno(), length, block.offset or 0)
+    if len(data) != length:
+        raise OSError(f"{source} changed while it was read: {length} bytes at {block.offset} are no longer there")
+    return _map_block(source, replace(block, data=data))
 
 
 def parse_json_line(line: bytes) -> Any:
