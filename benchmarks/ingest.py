@@ -83,8 +83,7 @@ def write_format(path: Path, name: str, count: int) -> None:
     rng = random.Random(11)
     exchanges = (canonical_exchange(index, rng) for index in range(count))
     with path.open("wb") as stream:
-        for line in render.render_lines(exchanges, name):
-            stream.write(line + b"\n")
+        stream.writelines(render.render_lines(exchanges, name))  # each line ends with its newline
 
 
 def measure(path: Path, workspace: Path, exchanges: int, format_name: str, repeat: int) -> dict:

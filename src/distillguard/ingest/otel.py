@@ -232,13 +232,12 @@ def _event_body(event: Event) -> dict[str, Any]:
     items = event.attributes
     # Most events hold the body alone, as JSON text: read it without building a dict first.
     if items is not None and len(items) == 1 and items[0].key == "gen_ai.event.content":
-        return _content_body(any_value(items[0].value))
-    event_attrs = attributes(items)
-    body = event_attrs.get("gen_ai.event.content")
-    return event_attrs if body is None else _content_body(body)
-
-
-def _content_body(body: Any) -> dict[str, Any]:
+        body = any_value(items[0].value)
+    else:
+        event_attrs = attributes(items)
+        body = event_attrs.get("gen_ai.event.content")
+        if body is None:
+            return event_attrs
     body = _json(body, "gen_ai.event.content")
     return body if body.__class__ is dict else {"content": body}
 
@@ -323,10 +322,13 @@ def map_span(span: Span, attrs: dict[str, Any], resource: dict[str, Any], accoun
             extra.setdefault(name, attrs[key])
     if resource.get("service.name") is not None:
         extra["service_name"] = resource["service.name"]
-    row: dict[str, Any] = {
+    row: dict[str, Any] = {  # every column, so that the row is taken apart in one step
         "exchange_id": f"{trace_id}-{span_id}" if trace_id and span_id else span_id,
         "ts": start,
         "account_id": account,
+        "api_key_id": None,
+        "surface": None,
+        "asn": None,
         "end_user_id": lookup("enduser.id"),
         "model": _first(attrs, "gen_ai.request.model", "gen_ai.response.model"),
         "client_ip": lookup("client.address"),
