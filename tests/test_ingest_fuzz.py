@@ -13,7 +13,9 @@ import pytest
 from distillguard.ingest import ReadOptions, reader_for
 
 DATA = Path(__file__).parent / "data"
-ODD_VALUES = [[], ["x"], {}, {"a": {"b": 1}}, None, 2**70, -1, 1.5e300, "", "\u202e", True]
+ODD_VALUES = [[], ["x"], {}, {"a": {"b": 1}}, None, 2**70, -1, 1.5e300, "", "\u202e", True, "<deep>", "<deeper>"]
+# Nesting that JSON parsers accept (900 levels) or refuse (3,000), spliced in as text
+DEEP = {'"<deep>"': "[" * 900 + "]" * 900, '"<deeper>"': '{"a":' * 3000 + "1" + "}" * 3000}
 
 
 def _leaves(value, path=()):
@@ -37,6 +39,12 @@ def _replaced(record, path, new):
     return copy
 
 
+def _deepened(text: str) -> str:
+    for placeholder, nested in DEEP.items():
+        text = text.replace(placeholder, nested)
+    return text
+
+
 @pytest.mark.parametrize("sample", ["openai_style.jsonl", "litellm.jsonl", "otel_genai.jsonl"])
 def test_odd_values_anywhere_are_read_or_quarantined(tmp_path: Path, sample: str) -> None:
     rng = random.Random(7)
@@ -47,7 +55,7 @@ def test_odd_values_anywhere_are_read_or_quarantined(tmp_path: Path, sample: str
         path = rng.choice(list(_leaves(record)))
         lines.append(_replaced(record, path, rng.choice(ODD_VALUES)))
     path = tmp_path / sample
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    path.write_text("".join(_deepened(json.dumps(line)) + "\n" for line in lines), encoding="utf-8")
     reader = reader_for(path, {"otel_genai.jsonl": "otel"}.get(sample), ReadOptions(batch_rows=64))
     batches = list(reader.read(path))
     records = sum(batch.records for batch in batches)

@@ -435,8 +435,9 @@ class Reader:
         collector.add_mapped(source, number, line, rows)
 
 
-# What mapping or coercing a record of a shape nobody planned for raises.
-SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+# What mapping or coercing a record of a shape nobody planned for raises (RecursionError: a
+# value nested deeper than the mapping's recursion goes).
+SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, RecursionError)
 
 
 def unexpected_shape(exc: Exception) -> tuple[str, str]:

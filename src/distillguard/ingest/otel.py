@@ -453,14 +453,14 @@ class OtelGenAI(Reader):
         """A line as an export request (and its bytes, for the spans that fail), or RecordError."""
         try:
             return _EXPORT_DECODER.decode(line), line
-        except msgspec.ValidationError:
-            pass  # some span is not as OTLP says: decoded alone below, and quarantined alone
+        except (msgspec.ValidationError, RecursionError):
+            pass  # some span is not as OTLP says, or nests too deep: decoded alone below, quarantined alone
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             parse_json_line(line)  # says why: invalid JSON, not UTF-8, cut off
             raise RecordError("invalid_json", str(exc)) from None
         try:
             return _EXPORT_RAW_DECODER.decode(line), line
-        except msgspec.ValidationError as exc:
+        except (msgspec.ValidationError, RecursionError) as exc:
             record = parse_json_line(line)
             if not isinstance(record, dict):
                 raise RecordError("not_an_object", f"line is JSON {type(record).__name__}, not an object") from None
@@ -486,7 +486,7 @@ class OtelGenAI(Reader):
                 raw = bytes(item)
                 try:
                     span = _SPAN_DECODER.decode(item)
-                except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
                     mapped.rejects.append(ItemReject("bad_otlp", f"a span is not an OTLP span: {exc}", raw))
                     continue
             attrs = attributes(span.attributes)
