@@ -11,10 +11,11 @@ One line holds many spans, and each span is judged on its own:
 - every other span (HTTP and database spans, ``execute_tool``, ``embeddings``,
   ``invoke_agent``, ``create_agent``) is *skipped*: counted in ``ReadBatch.skipped``, never
   quarantined, because it is not an exchange (agent spans wrap the model calls that are);
-- a span that is not shaped as OTLP JSON says (attributes that are not a list, a time that is
-  not a number) and a model-call span that cannot be mapped (no account, no start time,
-  unreadable messages) are quarantined alone, with the line number, the reason and the span's
-  own bytes exactly as they are in the line; the line's other spans are kept.
+- a span that is not shaped as OTLP JSON says (attributes that are not a list, an attribute
+  without a key, a time that is not a number) and a model-call span that cannot be mapped (no
+  account, no start time, unreadable messages) are quarantined alone, with the line number,
+  the reason and the span's own bytes exactly as they are in the line; the line's other spans
+  are kept.
 
 So for a file, spans = rows + quarantined + skipped (plus lines quarantined whole when they
 are not JSON or not an export request).
@@ -61,7 +62,8 @@ _ERROR_CODES = (2, "STATUS_CODE_ERROR")
 
 # OTLP JSON as typed structs: msgspec decodes a line straight into them, reading only the fields
 # below (a span's name, kind, links, ... are skipped unread), several times faster than building
-# every dict of the line and walking it in Python. Every field may be missing or null.
+# every dict of the line and walking it in Python. Every field but an attribute's key may be
+# missing or null.
 
 
 class AnyValue(msgspec.Struct):
