@@ -223,7 +223,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     spool: _Spool | None = None
     position = 0  # bytes of the stream before parts (or before the line being spooled)
     with open_binary(path) as stream:
-        plain = isinstance(stream, io.BufferedReader)  # offsets in the stream are offsets in the file
+        plain = isinstance(stream, io.BufferedReader) and path.is_file()  # stream offsets are file offsets
         while True:
             try:
                 chunk = stream.read1(READ_BYTES)
