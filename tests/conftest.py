@@ -90,3 +90,10 @@ def read_all(path: Path, options: ReadOptions | None = None):
     table = pa.concat_tables([batch.table for batch in batches])
     quarantined = [item for batch in batches for item in batch.quarantined]
     return reader, table, quarantined, sum(batch.records for batch in batches)
+
+
+def rows_by_id(path: Path) -> dict[str, dict]:
+    """The rows of a sample that reads without quarantine, by exchange_id."""
+    _, table, quarantined, _ = read_all(path)
+    assert quarantined == []
+    return {row["exchange_id"]: row for row in table.to_pylist()}

@@ -12,16 +12,14 @@ from distillguard.ingest import ReadOptions
 from distillguard.ingest.render import CARRIED, render_lines, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import copy_as, exchange, read_all, write_jsonl
+from .conftest import copy_as, exchange, read_all, rows_by_id, write_jsonl
 
 SAMPLE = Path(__file__).parent / "data" / "litellm.jsonl"
 KEY_HASH = "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b"
 
 
 def sample_rows() -> dict[str, dict]:
-    _, table, quarantined, _ = read_all(SAMPLE)
-    assert quarantined == []
-    return {row["exchange_id"]: row for row in table.to_pylist()}
+    return rows_by_id(SAMPLE)
 
 
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])

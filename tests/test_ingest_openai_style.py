@@ -12,16 +12,14 @@ from distillguard.ingest import ReadOptions, base, detect_format, reader_for
 from distillguard.ingest.render import CARRIED, render_anthropic, render_lines, render_openai, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, coerce_exchange
 
-from .conftest import copy_as, exchange, read_all, write_jsonl
+from .conftest import copy_as, exchange, read_all, rows_by_id, write_jsonl
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "openai_style.jsonl"
 
 
 def sample_rows() -> dict[str, dict]:
-    _, table, quarantined, _ = read_all(SAMPLE)
-    assert quarantined == []
-    return {row["exchange_id"]: row for row in table.to_pylist()}
+    return rows_by_id(SAMPLE)
 
 
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])

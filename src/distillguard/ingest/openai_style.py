@@ -152,6 +152,12 @@ def _json_chars(value: Any) -> int:
     return len(orjson.dumps(value, default=str).decode())
 
 
+def _part_text(part: dict[str, Any]) -> Any:
+    """A text part's text (``content`` in the OpenTelemetry and Responses shapes)."""
+    text = part.get("text")
+    return part.get("content") if text is None else text
+
+
 def _measure(content: Any) -> tuple[int, int, bool]:
     """``(characters, images, is_human)`` of a message's content.
 
@@ -177,9 +183,7 @@ def _measure(content: Any) -> tuple[int, int, bool]:
             continue
         kind = part.get("type")
         if kind in _TEXT_PARTS:
-            text = part.get("text")
-            if text is None:
-                text = part.get("content")
+            text = _part_text(part)
             chars += len(text) if isinstance(text, str) else 0
             human = True
         elif kind in _IMAGE_PARTS:
@@ -220,9 +224,7 @@ def _texts(content: Any) -> list[str]:
         if isinstance(part, str):
             texts.append(part)
         elif isinstance(part, dict) and part.get("type") in _TEXT_PARTS:
-            text = part.get("text")
-            if text is None:
-                text = part.get("content")
+            text = _part_text(part)
             if isinstance(text, str):
                 texts.append(text)
     return texts
@@ -449,9 +451,7 @@ def map_output_blocks(blocks: list[Any], row: dict[str, Any], extra: dict[str, A
             continue
         kind = block.get("type")
         if kind in _TEXT_PARTS:
-            text = block.get("text")
-            if text is None:
-                text = block.get("content")
+            text = _part_text(block)
             if isinstance(text, str):
                 texts.append(text)
         elif kind == "thinking":
