@@ -10,7 +10,9 @@ import pyarrow as pa
 import pytest
 import zstandard
 
+from distillguard.engines import ENGINES, create_engine
 from distillguard.ingest import ReadOptions, reader_for
+from distillguard.profiles import Catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -97,3 +99,21 @@ def rows_by_id(path: Path) -> dict[str, dict]:
     _, table, quarantined, _ = read_all(path)
     assert quarantined == []
     return {row["exchange_id"]: row for row in table.to_pylist()}
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest):
+    """Every engine in turn: a test that takes this fixture runs its SQL on each of them."""
+    with create_engine(request.param) as instance:
+        yield instance
+
+
+def profiles_table(columns: dict[str, list]) -> pa.Table:
+    """Account profiles with the given feature columns; every other numeric feature of the
+    catalogue is unknown (null), as for an account whose traffic says nothing about it."""
+    rows = len(next(iter(columns.values())))
+    names = ["account_id", "exchanges", *Catalogue.build(0.5).numeric_names()]
+    table = {name: columns.get(name, [None] * rows) for name in dict.fromkeys(names)}
+    if "exchanges" not in columns:
+        table["exchanges"] = [1000] * rows  # enough traffic for evidence to count in full
+    return pa.table({**table, **columns})

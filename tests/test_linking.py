@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from distillguard.engines.duckdb import DuckDBEngine
+from distillguard.engines import Engine
 from distillguard.linking import (
     Links,
     cohort_pairs_sql,
@@ -144,10 +144,8 @@ def _cohort_world():
     return openers, accounts, risk, content
 
 
-def _cohorts(openers, accounts, risk, content, settings=SETTINGS):
-    engine = DuckDBEngine()
-    engine.register("openers", openers)
-    pairs = engine.table(cohort_pairs_sql(settings))
+def _cohorts(engine: Engine, openers, accounts, risk, content, settings=SETTINGS):
+    pairs = engine.table(cohort_pairs_sql(engine.register_arrow("openers", openers), settings))
     return cohort_templates(pairs, openers, content, accounts, risk, settings)
 
 
@@ -155,8 +153,8 @@ def _members(cohorts, prefix: str) -> set[str]:
     return {a for a in cohorts.users.column("account_id").to_pylist() if a.startswith(prefix)}
 
 
-def test_a_cohort_is_linked_by_templates_only_it_uses_and_what_they_ask() -> None:
-    cohorts = _cohorts(*_cohort_world())
+def test_a_cohort_is_linked_by_templates_only_it_uses_and_what_they_ask(engine: Engine) -> None:
+    cohorts = _cohorts(engine, *_cohort_world())
     assert _members(cohorts, "q") == {f"q{q}" for q in range(10)}
     risk = cohorts.templates.column("risk").to_numpy()
     assert {key[0] for key in cohorts.templates.column("template_key").to_pylist()} == {"P"}
@@ -169,7 +167,7 @@ def test_a_cohort_is_linked_by_templates_only_it_uses_and_what_they_ask() -> Non
     assert not _members(cohorts, "h") and not _members(cohorts, "x")
 
 
-def test_an_account_on_the_cohort_templates_joins_even_without_a_close_pair() -> None:
+def test_an_account_on_the_cohort_templates_joins_even_without_a_close_pair(engine: Engine) -> None:
     openers, accounts, risk, content = _cohort_world()
     # one more quiet account: only two of the pool's phrasings, too few to pair it with anyone
     extra = pa.table(
@@ -178,7 +176,7 @@ def test_an_account_on_the_cohort_templates_joins_even_without_a_close_pair() ->
     openers = pa.concat_tables([openers, extra])
     accounts = pa.array(sorted([*accounts.to_pylist(), "q10"]))
     risk = np.array([0.3 if a.startswith("q") else 0.05 for a in accounts.to_pylist()])
-    assert "q10" in _members(_cohorts(openers, accounts, risk, content), "q")
+    assert "q10" in _members(_cohorts(engine, openers, accounts, risk, content), "q")
 
 
 def test_a_weak_indicator_alone_does_not_make_a_member() -> None:
@@ -200,18 +198,18 @@ def test_a_weak_indicator_alone_does_not_make_a_member() -> None:
     assert confirmed.attachment.tolist() == [0.9, 0.9, 0.9, 0.0, 0.0, 0.0, 0.1]
 
 
-def test_a_benchmark_run_by_several_teams_is_not_a_harvesting_cohort() -> None:
+def test_a_benchmark_run_by_several_teams_is_not_a_harvesting_cohort(engine: Engine) -> None:
     openers, accounts, risk, _ = _cohort_world()
     keys = sorted(set(openers.column("template_key").to_pylist()))
     # the class's problem set now asks for step-by-step answers: alone, that links it
     asks = [0.9 if k.startswith(("P", "S")) else 0.0 for k in keys]
     content = pa.table({"template_key": keys, "elicits": asks})
-    assert _members(_cohorts(openers, accounts, risk, content), "c")
+    assert _members(_cohorts(engine, openers, accounts, risk, content), "c")
     # ... but when most of its openers re-send an identical request at temperature 0, as a
     # benchmark does, the asks teach nothing new and the group links nobody
     repeats = [0.8 if k.startswith("S") else 0.0 for k in keys]
     content = content.append_column("greedy_repeats", pa.array(repeats))
-    cohorts = _cohorts(openers, accounts, risk, content)
+    cohorts = _cohorts(engine, openers, accounts, risk, content)
     assert not _members(cohorts, "c") and _members(cohorts, "q")
 
 

@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from distillguard.scan import ACCOUNTS_SCHEMA, CAMPAIGNS_SCHEMA
+from distillguard.schema import FINDINGS_ACCOUNTS_SCHEMA as ACCOUNTS_SCHEMA
+from distillguard.schema import FINDINGS_CAMPAIGNS_SCHEMA as CAMPAIGNS_SCHEMA
 from distillguard.signals import SIGNALS_SCHEMA
 
 from .conftest import exchange, write_jsonl
@@ -171,3 +172,31 @@ def test_a_new_day_is_summarised_alone_and_profiles_match_a_scan_from_scratch(tm
     row = incremental.filter(pc.equal(incremental.column("account_id"), "acct-0")).to_pylist()[0]
     assert row["gap_mean_s"] == pytest.approx(sum(gaps) / len(gaps))
     assert row["exchanges"] == len(times) and row["active_days"] == 3
+
+
+def test_the_report_charts_each_campaign_under_its_stable_id(scanned: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    import pyarrow as pa
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(scanned["workspace"], workspace)
+    registry = pq.read_table(workspace / "campaigns.parquet")
+    renamed = [f"C{int(c[1:]) + 40:04d}" for c in registry.column("campaign_id").to_pylist()]  # ids not 1..N
+    pq.write_table(registry.set_column(0, "campaign_id", pa.array(renamed)), workspace / "campaigns.parquet")
+    result = distillguard("scan", "-w", str(workspace), "--out", str(tmp_path / "again"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    campaigns = pq.read_table(tmp_path / "again" / "campaigns.parquet").to_pylist()
+    assert campaigns and all(int(c["campaign_id"][1:]) > 40 for c in campaigns)
+    page = (tmp_path / "again" / "report.html").read_text()
+    shown = [c["campaign_id"] for c in campaigns[:8]]
+    assert re.findall(r"<span class='key'><i [^>]*></i>(C\d{4})</span>", page) == shown
+    assert re.findall(r"<polyline points='[^']+'[^>]*><title>(C\d{4})</title>", page) == shown
+    assert "No campaign traffic" not in page
+
+
+def test_a_findings_folder_inside_the_workspace_is_refused(scanned: dict[str, Path]) -> None:
+    result = distillguard("scan", "-w", str(scanned["workspace"]), "--out", str(scanned["workspace"]), "--quiet")
+    assert result.returncode == 1 and "inside the workspace" in result.stderr
+    assert pq.read_table(scanned["workspace"] / "accounts.parquet").schema.names[0] == "account_id"
+    assert "risk" not in pq.read_schema(scanned["workspace"] / "accounts.parquet").names

@@ -13,6 +13,8 @@ from distillguard.evaluate import average_precision, evaluate
 from distillguard.scoring import reasons, score_accounts
 from distillguard.settings import load_settings
 
+from .conftest import profiles_table
+
 
 def test_default_settings_load_and_round_trip() -> None:
     settings = load_settings()
@@ -37,7 +39,7 @@ def test_user_settings_override_a_subset_and_errors_say_where(tmp_path: Path) ->
 
 def test_account_risk_grows_with_evidence_and_reasons_explain_it() -> None:
     settings = load_settings()
-    profiles = pa.table(
+    profiles = profiles_table(
         {
             "account_id": ["harvester", "chatter"],
             "reasoning_extraction_rate": [0.8, 0.0],
@@ -56,7 +58,7 @@ def test_counter_evidence_takes_risk_back_and_is_named_in_the_reasons() -> None:
     settings = load_settings()
     # two new accounts that ask for step-by-step answers with many samples; one re-sends the
     # same requests at temperature 0, as a benchmark run does
-    profiles = pa.table(
+    profiles = profiles_table(
         {
             "account_id": ["harvester", "benchmark"],
             "cot_elicitation_rate": [0.6, 0.6],
@@ -74,7 +76,9 @@ def test_counter_evidence_takes_risk_back_and_is_named_in_the_reasons() -> None:
 
 def test_few_exchanges_are_weak_evidence_on_their_own() -> None:
     settings = load_settings()
-    profiles = pa.table({"account_id": ["one", "many"], "exchanges": [1, 200], "reasoning_extraction_rate": [1.0, 1.0]})
+    profiles = profiles_table(
+        {"account_id": ["one", "many"], "exchanges": [1, 200], "reasoning_extraction_rate": [1.0, 1.0]}
+    )
     risk = score_accounts(profiles, settings).risk
     assert risk[0] < settings.verdicts.suspicious < settings.verdicts.distillation < risk[1]
 
@@ -131,3 +135,58 @@ def test_detection_time_is_the_first_snapshot_that_flags_half_a_campaign() -> No
     ]
     [result] = detection_times(snapshots, final, labels)
     assert (result["campaign"], result["hours_to_detection"]) == ("R1", 12.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "account_evidence:\n  - {feature: reasoning_extration_rate, low: 0, high: 1, weight: 1, says: x}\n",
+            2,
+            "unknown feature 'reasoning_extration_rate'",
+        ),
+        (
+            "account_evidence:\n  - {feature: sleep_hours, low: 0, high: 1,\n     weight: .nan, says: x}\n",
+            3,
+            "not a finite number",
+        ),
+        (
+            "account_evidence:\n  - {feature: sleep_hours, low: zero, high: 1, weight: 1, says: x}\n",
+            2,
+            "not a finite number",
+        ),
+        (
+            "account_evidence:\n  - {feature: sleep_hours, low: 0, high: 1, weight: 1, says: '{value:.0q}'}\n",
+            2,
+            "not a valid format",
+        ),
+        ("\n\nvolume_scale: -1\n", 3, "outside"),
+        ("linking:\n  template_min_accounts: 3\n  campaign_min_acounts: 5\n", 3, "unknown key 'campaign_min_acounts'"),
+        ("linking: {cohort_min_shared: 2.5}\n", 1, "not a whole number"),
+        ("campaigns:\n  infrastructure_strength: {payment: 1.5}\n", 2, "outside"),
+        ("verdicts: {suspicious: abc}\n", 1, "not a number"),
+        ("thresholds: 3\n", 1, "unknown key 'thresholds'"),
+    ],
+)
+def test_every_mistake_in_a_settings_file_names_its_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as error:
+        load_settings(path)
+    assert error.value.where == f"{path}:{line}"
+
+
+def test_the_numbers_that_decide_verdicts_come_from_the_settings(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "campaigns: {risk_quantile: 0.5, infrastructure_strength: {payment: 0.9}}\n"
+        "linking: {template_signal_weight: 0.2, cohort_min_templates: 3}\n"
+    )
+    settings = load_settings(path)
+    assert settings.campaigns.risk_quantile == 0.5 and settings.campaigns.infrastructure_strength["payment"] == 0.9
+    assert settings.linking.template_signal_weight == 0.2 and settings.linking.cohort_min_templates == 3
+    members = np.array([0.2, 0.4, 0.9])
+    from distillguard.scoring import campaign_risk
+
+    assert campaign_risk(members, np.zeros(3, dtype=int), np.zeros(1), settings)[0] == pytest.approx(0.4)
+    assert campaign_risk(members, np.zeros(3, dtype=int), np.zeros(1), load_settings())[0] == pytest.approx(0.65)

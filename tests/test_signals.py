@@ -15,16 +15,18 @@ from distillguard.errors import InputError
 from distillguard.schema import EXCHANGE_SCHEMA, TIMESTAMP
 from distillguard.signals import (
     CAPABILITIES,
-    ON,
     SCORE_COLUMNS,
     SIGNAL_COLUMNS,
     SIGNALS_SCHEMA,
+    default_threshold,
     lexicon,
     request_signals,
 )
 from distillguard.signals.language import LANGUAGES, detect_language
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+ON = default_threshold()  # where a 0..1 signal is on
 
 
 def exchanges(prompts, systems=None, tools=None, n_images=None) -> pa.Table:

@@ -30,7 +30,7 @@ import pytest
 import xxhash
 
 from distillguard.schema import TIMESTAMP
-from distillguard.signals import ON, request_signals
+from distillguard.signals import default_threshold, request_signals
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 LETTERS = {
@@ -42,6 +42,8 @@ LETTERS = {
     "P": "persona_system",
     "A": "agentic",
 }
+
+ON = default_threshold()  # where a 0..1 signal is on
 
 # source:line -> "positives/ignored" for every held-out distill prompt (self-instruct's 200
 # rendered bootstrap prompts are all "Come up with a series of tasks" and are labelled S).

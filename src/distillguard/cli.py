@@ -292,10 +292,11 @@ def explain(
     findings: Annotated[Path, typer.Option("--findings", "-f", help="Findings folder of a scan.")] = Path("findings"),
 ) -> None:
     """Print one account's case: verdict, risk, reasons and campaign."""
+    from distillguard.findings import Findings
     from distillguard.report import explain_account
 
     try:
-        console.print(explain_account(findings, account), highlight=False, markup=False, soft_wrap=True)
+        console.print(explain_account(Findings.read(findings), account), highlight=False, markup=False, soft_wrap=True)
     except DistillguardError as error:
         raise _fail(error) from error
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,47 +24,21 @@ import xxhash
 
 from distillguard import __version__, linking, profiles, scoring
 from distillguard import signals as signals_package
-from distillguard.engines.duckdb import quote_literal
+from distillguard.engines.base import Engine
+from distillguard.errors import InputError
+from distillguard.findings import FILES as FILES_WRITTEN
+from distillguard.findings import Findings
+from distillguard.profiles.catalogue import ACCOUNT_COLUMNS, Catalogue
+from distillguard.schema import FINDINGS_ACCOUNTS_SCHEMA, FINDINGS_CAMPAIGNS_SCHEMA, FINDINGS_EDGES_SCHEMA, REASON_TYPE
 from distillguard.settings import Settings, load_settings
-from distillguard.signals import SCORE_COLUMNS, SIGNALS_SCHEMA, request_signals
+from distillguard.signals import SIGNALS_SCHEMA, request_signals
 from distillguard.workspace import Workspace
 
 # Request signals that mark content made to train on (plain chain-of-thought requests are too
 # common among honest users to count here; they weigh in per account).
 HARVEST_SIGNALS = ("reasoning_extraction", "rubric_grading", "synthetic_data", "censorship_rewrite")
 # columns the signal functions read from each exchange
-_SIGNAL_INPUT = "exchange_id, account_id, ts, system, prompt, tools, n_images, reasoning"
-
-ACCOUNTS_SCHEMA = pa.schema(
-    [
-        pa.field("account_id", pa.string(), nullable=False),
-        pa.field("risk", pa.float64(), nullable=False),
-        pa.field("verdict", pa.string(), nullable=False),
-        pa.field("campaign_id", pa.string()),
-        pa.field("reasons", pa.list_(scoring.REASON_TYPE), nullable=False),
-        pa.field("exchanges", pa.int64(), nullable=False),
-        pa.field("first_seen", pa.timestamp("us", tz="UTC")),
-        pa.field("last_seen", pa.timestamp("us", tz="UTC")),
-        pa.field("own_risk", pa.float64(), nullable=False),
-        pa.field("attachment", pa.float64(), nullable=False),
-    ]
-)
-CAMPAIGNS_SCHEMA = pa.schema(
-    [
-        pa.field("campaign_id", pa.string(), nullable=False),
-        pa.field("risk", pa.float64(), nullable=False),
-        pa.field("accounts", pa.list_(pa.string()), nullable=False),
-        pa.field("exchanges", pa.int64(), nullable=False),
-        pa.field("first_seen", pa.timestamp("us", tz="UTC")),
-        pa.field("last_seen", pa.timestamp("us", tz="UTC")),
-        pa.field("capabilities", pa.list_(pa.struct([("capability", pa.string()), ("share", pa.float64())]))),
-        pa.field(
-            "indicators", pa.list_(pa.struct([("kind", pa.string()), ("value", pa.string()), ("accounts", pa.int64())]))
-        ),
-        pa.field("example_exchange_ids", pa.list_(pa.string())),
-        pa.field("summary", pa.string(), nullable=False),
-    ]
-)
+_SIGNAL_INPUT = ("exchange_id", "account_id", "ts", "system", "prompt", "tools", "n_images", "reasoning")
 
 
 @dataclass
@@ -112,73 +87,79 @@ def scan_workspace(
 ) -> ScanResult:
     """Run the detection pipeline over the workspace (up to ``until``) into ``out``."""
     settings = settings or load_settings()
+    _check_findings_folder(out, workspace)
     out.mkdir(parents=True, exist_ok=True)
     stages = _Stages(on_stage)
     engine = workspace.engine
+    dialect = engine.dialect
+    catalogue = Catalogue.build(settings.signal_threshold)
     until_sql = until.astimezone(UTC).isoformat() if until else None
-    where = f"WHERE ts <= CAST('{until_sql}' AS TIMESTAMP WITH TIME ZONE)" if until_sql else ""
 
     stages.start("signals")
     computed: list[int] = []
     summarised: list[int] = []
-    files = workspace.signal_files(signals_version(), _SIGNAL_INPUT, request_signals, SIGNALS_SCHEMA, computed.append)
+    compute = partial(request_signals, on=settings.signal_threshold)
+    files = workspace.signal_files(
+        signals_version(settings.signal_threshold), _SIGNAL_INPUT, compute, SIGNALS_SCHEMA, computed.append
+    )
     signals_path = out / "signals.parquet"
     exchanges = 0
     with pq.ParquetWriter(signals_path, SIGNALS_SCHEMA, compression="zstd") as writer:
         if files:
-            cached = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
-            query = f"SELECT * FROM read_parquet({cached}, hive_partitioning = false) {where}"
-            for batch in engine.batches(query, batch_rows=131_072):
+            where = f"WHERE ts <= {dialect.timestamp_literal(until_sql)}" if until_sql else ""
+            for batch in engine.batches(f"SELECT * FROM {engine.parquet_sql(files)} {where}", batch_rows=131_072):
                 writer.write_table(pa.Table.from_batches([batch]).cast(SIGNALS_SCHEMA))
                 exchanges += batch.num_rows
-    engine.register("signals", signals_path)
+    signals = engine.register_parquet("signals", [signals_path])
     signal_names = [name for name in SIGNALS_SCHEMA.names if name not in ("exchange_id", "account_id", "ts")]
-    engine.execute(f"CREATE OR REPLACE TEMP VIEW joined AS {profiles.joined_sql(signal_names, until_sql)}")
+    joined = engine.register_sql(
+        "joined", profiles.joined_sql(signal_names, dialect, workspace.exchanges, signals, until_sql)
+    )
 
     stages.start("profiles")
-    partials = {
-        **profiles.partial_queries(list(SCORE_COLUMNS), list(HARVEST_SIGNALS), settings.signal_threshold),
-        "networks": linking.NETWORK_PARTIAL_SQL,
-    }
+
+    def partials(source: str) -> dict[str, str]:
+        return {
+            **profiles.partial_queries(catalogue, source, dialect),
+            **linking.partial_queries(source, HARVEST_SIGNALS, settings.signal_threshold, dialect),
+        }
+
     if until or not files:
         # a look back in time summarises its window in one slice; only whole files are kept
-        engine.execute("CREATE OR REPLACE TEMP VIEW source AS SELECT * FROM joined")
-        for name, sql in partials.items():
-            engine.register(f"part_{name}", engine.table(sql))
+        parts = {name: engine.materialise(f"part_{name}", sql) for name, sql in partials(joined).items()}
     else:
         summaries = workspace.summary_files(
-            _summaries_version(partials),
+            _summaries_version(signals_version(settings.signal_threshold), partials("source")),
             files,
             lambda exchange_file, signal_file: _summarise(engine, partials, signal_names, exchange_file, signal_file),
             summarised.append,
         )
-        for name in partials:
-            listed = "[" + ", ".join(quote_literal(str(f)) for f in summaries[name]) + "]"
-            files_sql = f"read_parquet({listed}, hive_partitioning = false)"
-            engine.execute(f"CREATE OR REPLACE TEMP VIEW part_{name} AS SELECT * FROM {files_sql}")
-    results = {name: engine.table(sql) for name, sql in profiles.merge_queries(list(SCORE_COLUMNS)).items()}
-    account_profiles = profiles.finish_profiles(**results).sort_by("account_id")
-    pq.write_table(account_profiles, out / "profiles.parquet", compression="zstd")
+        parts = {name: engine.register_parquet(f"part_{name}", summaries[name]) for name in partials("source")}
+    merged = {name: engine.table(sql) for name, sql in profiles.merge_queries(catalogue, parts, dialect).items()}
+    accounts_rows = engine.table(f"SELECT account_id, {', '.join(ACCOUNT_COLUMNS)} FROM {workspace.accounts}")
+    account_profiles = profiles.profiles_from_tables(catalogue, merged, accounts_rows)
     accounts = account_profiles.column("account_id").combine_chunks()
 
     stages.start("scoring")
     own = scoring.score_accounts(account_profiles, settings)
 
     stages.start("linking")
-    template_signal = engine.table(profiles.TEMPLATE_CONTENT_SQL)
-    users = linking.template_users(results["templates"], settings.linking)
+    template_use = engine.table(linking.template_use_sql(parts["template_use"]))
+    requests = engine.register_arrow("requests", merged["requests"])
+    template_signal = engine.table(linking.template_content_sql(parts["template_signals"], requests))
+    users = linking.template_users(template_use, settings.linking)
     linking_templates = linking.suspicious_templates(users, accounts, own.risk, template_signal, settings.linking)
-    cohorts = _cohorts(engine, results["templates"], template_signal, accounts, own.risk, settings)
+    cohorts = _cohorts(engine, template_use, template_signal, accounts, own.risk, settings)
     users, linking_templates = _with_cohorts(users, linking_templates, cohorts)
-    infrastructure = _infrastructure(engine)
+    infrastructure = _infrastructure(engine, parts["networks"], workspace.accounts)
     links = linking.link(accounts, own.risk, users, linking_templates, infrastructure, settings.linking)
-    attachment = np.maximum(links.attachment, linking.campaign_attachment(links, results["templates"]))
+    attachment = np.maximum(links.attachment, linking.campaign_attachment(links, template_use))
     links = linking.confirm_weak_members(links, attachment, settings.linking)
 
     stages.start("campaigns")
-    strength = scoring.member_strength(links, settings.linking.full_attachment_share)
+    strength = scoring.member_strength(links, settings)
     templates_risk = _campaign_template_risk(links, linking_templates)
-    campaign_risk = scoring.campaign_risk(own.risk, links.campaign, templates_risk)
+    campaign_risk = scoring.campaign_risk(own.risk, links.campaign, templates_risk, settings)
     risk = own.risk.copy()
     in_campaign = links.campaign >= 0
     risk[in_campaign] = np.maximum(
@@ -195,12 +176,9 @@ def scan_workspace(
         account_profiles, own, risk, links, strength, campaign_ids, campaign_risk, settings
     )
     private = set(cohorts.templates.column("template_key").to_pylist())
-    campaigns_table = _campaigns_table(engine, links, campaign_ids, campaign_risk, private)
+    campaigns_table = _campaigns_table(engine, joined, links, campaign_ids, campaign_risk, private)
 
     stages.start("write")
-    pq.write_table(accounts_table, out / "accounts.parquet", compression="zstd")
-    pq.write_table(campaigns_table, out / "campaigns.parquet", compression="zstd")
-    stages.stop()
     result = ScanResult(
         out=out,
         accounts=accounts_table.num_rows,
@@ -213,56 +191,86 @@ def scan_workspace(
         top_campaigns=campaigns_table.select(["campaign_id", "risk", "exchanges", "summary"]).slice(0, 10).to_pylist(),
         cohorts=cohorts.summary,
     )
-    run = _run_record(workspace, settings, until, result)
+    findings = Findings(
+        accounts_table, campaigns_table, account_profiles, _run_record(workspace, settings, until, result)
+    )
+    findings.write(out)
     if write_report:
         from distillguard.report import write_report as render_report
 
         stages.start("report")
-        render_report(out, engine, run)
-        stages.stop()
-        run["timings_s"] = result.timings = stages.timings
-    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
+        render_report(out, findings, engine, workspace.exchanges, joined)
+    stages.stop()
+    findings.run["timings_s"] = result.timings = stages.timings
+    findings.write(out)
     return result
 
 
-def signals_version() -> str:
-    """A hash of the signal code: cached signals are reused only by the code that made them."""
-    digest = xxhash.xxh3_64()
+def _check_findings_folder(out: Path, workspace: Workspace) -> None:
+    """Refuse a findings folder that is the workspace, inside it, or holds what a scan did not write."""
+    target = out.resolve()
+    root = workspace.root.resolve()
+    if target == root or root in target.parents:
+        raise InputError("the findings folder is inside the workspace", where=str(out), hint="choose another --out")
+    if target.exists() and not target.is_dir():
+        raise InputError("the findings folder is a file", where=str(out), hint="choose a folder for --out")
+    if target.is_dir():
+        foreign = sorted(
+            p.name for p in target.iterdir() if p.name not in FILES_WRITTEN and not p.name.endswith(".tmp")
+        )
+        if foreign:
+            raise InputError(
+                f"the findings folder holds files a scan does not write ({', '.join(foreign[:3])})",
+                where=str(out),
+                hint="choose a new or empty folder for --out, or a folder an earlier scan wrote",
+            )
+
+
+def signals_version(signal_threshold: float) -> str:
+    """A hash of the signal code and threshold: cached signals are reused only by what made them."""
+    digest = xxhash.xxh3_64(repr(signal_threshold).encode())
     for path in sorted(Path(signals_package.__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def _summaries_version(partials: dict[str, str]) -> str:
+def _summaries_version(signals: str, partials: dict[str, str]) -> str:
     """Summaries are reused only with the signals and the summary SQL that made them."""
-    return xxhash.xxh3_64_hexdigest((signals_version() + json.dumps(partials, sort_keys=True)).encode())
+    return xxhash.xxh3_64_hexdigest((signals + json.dumps(partials, sort_keys=True)).encode())
 
 
 def _summarise(
-    engine, partials: dict[str, str], signal_names: list[str], exchange_file: Path, signal_file: Path
-) -> dict[str, pa.Table]:  # type: ignore[no-untyped-def]
-    exchanges = f"read_parquet({quote_literal(str(exchange_file))}, hive_partitioning = false)"
-    signals = f"read_parquet({quote_literal(str(signal_file))}, hive_partitioning = false)"
-    source = profiles.joined_sql(signal_names, exchanges=exchanges, signals=signals)
-    engine.execute(f"CREATE OR REPLACE TEMP VIEW source AS {source}")
-    return {name: engine.table(sql) for name, sql in partials.items()}
+    engine: Engine,
+    partials: Callable[[str], dict[str, str]],
+    signal_names: list[str],
+    exchange_file: Path,
+    signal_file: Path,
+) -> dict[str, pa.Table]:
+    exchanges = engine.register_parquet("file_exchanges", [exchange_file])
+    signals = engine.register_parquet("file_signals", [signal_file])
+    source = engine.register_sql("file_joined", profiles.joined_sql(signal_names, engine.dialect, exchanges, signals))
+    return {name: engine.table(sql) for name, sql in partials(source).items()}
 
 
-def _infrastructure(engine) -> pa.Table:  # type: ignore[no-untyped-def]
+def _infrastructure(engine: Engine, networks: str, accounts: str) -> pa.Table:
     parts = []
-    for kind, sql in linking.INFRASTRUCTURE_SQL.items():
-        table = engine.table(f"SELECT account_id, '{kind}' AS kind, indicator FROM ({sql})")
-        parts.append(
-            table.cast(pa.schema([("account_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string())]))
-        )
+    for kind, sql in linking.infrastructure_sql(networks, accounts, engine.dialect).items():
+        table = engine.table(f"SELECT account_id, {engine.dialect.quote(kind)} AS kind, indicator FROM ({sql})")
+        parts.append(table.cast(FINDINGS_EDGES_SCHEMA))
     return pa.concat_tables(parts)
 
 
-def _cohorts(engine, templates, template_signal, accounts, risk, settings: Settings) -> linking.Cohorts:  # type: ignore[no-untyped-def]
+def _cohorts(
+    engine: Engine,
+    templates: pa.Table,
+    template_signal: pa.Table,
+    accounts: pa.Array,
+    risk: np.ndarray,
+    settings: Settings,
+) -> linking.Cohorts:
     generic = template_signal.filter(pc.fill_null(template_signal.column("generic"), False)).column("template_key")
     openers = templates.filter(pc.invert(pc.is_in(templates.column("template_key"), value_set=generic)))
-    engine.register("openers", openers)
-    pairs = engine.table(linking.cohort_pairs_sql(settings.linking))
+    pairs = engine.table(linking.cohort_pairs_sql(engine.register_arrow("openers", openers), settings.linking))
     return linking.cohort_templates(pairs, openers, template_signal, accounts, risk, settings.linking)
 
 
@@ -302,7 +310,16 @@ def _campaign_template_risk(links: linking.Links, linking_templates: pa.Table) -
     return risk
 
 
-def _accounts_table(profiles_table, own, risk, links, strength, campaign_ids, campaign_risk, settings) -> pa.Table:  # type: ignore[no-untyped-def]
+def _accounts_table(
+    profiles_table: pa.Table,
+    own: scoring.AccountScores,
+    risk: np.ndarray,
+    links: linking.Links,
+    strength: np.ndarray,
+    campaign_ids: list[str],
+    campaign_risk: np.ndarray,
+    settings: Settings,
+) -> pa.Table:
     reasons = []
     campaign_of = []
     for row in range(profiles_table.num_rows):
@@ -329,62 +346,58 @@ def _accounts_table(profiles_table, own, risk, links, strength, campaign_ids, ca
             "risk": pa.array(np.round(risk, 4)),
             "verdict": pa.array([settings.verdicts.of(value) for value in risk]),
             "campaign_id": pa.array(campaign_of, pa.string()),
-            "reasons": pa.array(reasons, pa.list_(scoring.REASON_TYPE)),
+            "reasons": pa.array(reasons, pa.list_(REASON_TYPE)),
             "exchanges": pc.cast(profiles_table.column("exchanges"), pa.int64()),
             "first_seen": profiles_table.column("first_seen"),
             "last_seen": profiles_table.column("last_seen"),
             "own_risk": pa.array(np.round(own.risk, 4)),
             "attachment": pa.array(np.round(links.attachment, 4)),
         },
-        schema=ACCOUNTS_SCHEMA,
+        schema=FINDINGS_ACCOUNTS_SCHEMA,
     ).sort_by([("risk", "descending"), ("account_id", "ascending")])
 
 
-def _campaigns_table(engine, links, campaign_ids, campaign_risk, private: set[str]) -> pa.Table:  # type: ignore[no-untyped-def]
+def _campaigns_table(
+    engine: Engine,
+    joined: str,
+    links: linking.Links,
+    campaign_ids: list[str],
+    campaign_risk: np.ndarray,
+    private: set[str],
+) -> pa.Table:
     """One row per campaign; ``private`` are the templates of cohorts (used by nobody else)."""
     if not campaign_ids:
-        return CAMPAIGNS_SCHEMA.empty_table()
-    members = pa.table({"account_id": links.accounts, "campaign": pa.array(links.campaign)}).filter(
-        pc.greater_equal(pa.array(links.campaign), 0)
+        return FINDINGS_CAMPAIGNS_SCHEMA.empty_table()
+    in_campaign = links.campaign >= 0
+    member_table = pa.table(
+        {
+            "account_id": links.accounts.filter(pa.array(in_campaign)),
+            "campaign_id": pa.array([campaign_ids[c] for c in links.campaign[in_campaign].tolist()], pa.string()),
+        }
     )
-    engine.register("members", members)
-    engine.register("member_edges", links.edges)
-    overview = engine.table(
-        "SELECT m.campaign, count(*) AS exchanges, min(j.ts) AS first_seen, max(j.ts) AS last_seen "
-        "FROM joined j JOIN members m USING (account_id) GROUP BY m.campaign"
-    ).to_pylist()
-    capabilities = engine.table(
-        "SELECT campaign, capability, n / sum(n) OVER (PARTITION BY campaign) AS share FROM ("
-        "SELECT m.campaign, j.capability, count(*) AS n FROM joined j JOIN members m USING (account_id) "
-        "GROUP BY m.campaign, j.capability) QUALIFY row_number() OVER (PARTITION BY campaign ORDER BY n DESC) <= 4 "
-        "ORDER BY campaign, share DESC"
-    ).to_pylist()
-    indicators = engine.table(
-        "SELECT m.campaign, e.kind, e.indicator AS value, count(DISTINCT e.account_id) AS accounts "
-        "FROM member_edges e JOIN members m USING (account_id) GROUP BY m.campaign, e.kind, e.indicator "
-        "QUALIFY row_number() OVER "
-        "(PARTITION BY m.campaign ORDER BY count(DISTINCT e.account_id) DESC, e.indicator) <= 12"
-    ).to_pylist()
-    examples = engine.table(
-        "SELECT campaign, exchange_id FROM (SELECT m.campaign, j.exchange_id, row_number() OVER "
-        "(PARTITION BY m.campaign ORDER BY greatest(" + ", ".join(f"j.{s}" for s in HARVEST_SIGNALS) + ") DESC, "
-        "j.exchange_id) AS rank FROM joined j JOIN members m USING (account_id)) WHERE rank <= 5"
-    ).to_pylist()
+    queries = linking.campaign_queries(
+        joined,
+        engine.register_arrow("members", member_table),
+        engine.register_arrow("member_edges", links.edges),
+        HARVEST_SIGNALS,
+    )
+    found = {name: engine.table(sql).to_pylist() for name, sql in queries.items()}
+    overview = {row["campaign_id"]: row for row in found["overview"]}
     rows = []
     for index, campaign_id in enumerate(campaign_ids):
         member_ids = pc.filter(links.accounts, pa.array(links.campaign == index)).to_pylist()
-        info = next(row for row in overview if row["campaign"] == index)
+        info = overview[campaign_id]
         focus = [
             {"capability": r["capability"], "share": round(r["share"], 4)}
-            for r in capabilities
-            if r["campaign"] == index
+            for r in found["capabilities"]
+            if r["campaign_id"] == campaign_id
         ]
-        found = [
+        indicators = [
             {"kind": r["kind"], "value": r["value"], "accounts": r["accounts"]}
-            for r in indicators
-            if r["campaign"] == index
+            for r in found["indicators"]
+            if r["campaign_id"] == campaign_id
         ]
-        kinds = sorted({item["kind"] for item in found})
+        kinds = sorted({item["kind"] for item in indicators})
         edges = links.edges.filter(pc.is_in(links.edges.column("account_id"), value_set=pa.array(member_ids)))
         phrasings = len(set(edges.column("indicator").to_pylist()) & private)
         cohort = f" ({phrasings} phrasings that nobody outside it uses)" if phrasings else ""
@@ -399,25 +412,26 @@ def _campaigns_table(engine, links, campaign_ids, campaign_risk, private: set[st
                 "first_seen": info["first_seen"],
                 "last_seen": info["last_seen"],
                 "capabilities": focus,
-                "indicators": found,
-                "example_exchange_ids": [r["exchange_id"] for r in examples if r["campaign"] == index],
+                "indicators": indicators,
+                "example_exchange_ids": [
+                    r["exchange_id"] for r in found["examples"] if r["campaign_id"] == campaign_id
+                ],
                 "summary": f"{len(member_ids)} accounts, {info['exchanges']:,} exchanges over {days:.1f} days; "
                 f"focus: {focus_text}; linked by shared {', '.join(kinds)}{cohort}",
             }
         )
-    table = pa.Table.from_pylist(rows, CAMPAIGNS_SCHEMA)
+    table = pa.Table.from_pylist(rows, FINDINGS_CAMPAIGNS_SCHEMA)
     return table.sort_by([("risk", "descending"), ("exchanges", "descending")])
 
 
 def _run_record(workspace: Workspace, settings: Settings, until: datetime | None, result: ScanResult) -> dict:
-    import duckdb
-
     info = workspace.info()
     return {
         "distillguard": __version__,
         "python": platform.python_version(),
         "pyarrow": pa.__version__,
-        "duckdb": duckdb.__version__,
+        "engine": workspace.engine.name,
+        "engine_version": workspace.engine.version,
         "scanned_at": datetime.now(UTC).isoformat(),
         "workspace": str(workspace.root),
         "until": until.isoformat() if until else None,
@@ -437,4 +451,4 @@ def _run_record(workspace: Workspace, settings: Settings, until: datetime | None
     }
 
 
-__all__ = ["ScanResult", "scan_workspace"]
+__all__ = ["HARVEST_SIGNALS", "ScanResult", "scan_workspace"]

@@ -101,6 +101,48 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
+# The findings of a scan (DESIGN.md, "the output contract").
+REASON_TYPE = pa.struct(
+    [
+        pa.field("signal", pa.string()),
+        pa.field("value", pa.float64()),
+        pa.field("weight", pa.float64()),
+        pa.field("detail", pa.string()),
+    ]
+)
+FINDINGS_ACCOUNTS_SCHEMA = pa.schema(
+    [
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("risk", pa.float64(), nullable=False),
+        pa.field("verdict", pa.string(), nullable=False),
+        pa.field("campaign_id", pa.string()),
+        pa.field("reasons", pa.list_(REASON_TYPE), nullable=False),
+        pa.field("exchanges", pa.int64(), nullable=False),
+        pa.field("first_seen", TIMESTAMP),
+        pa.field("last_seen", TIMESTAMP),
+        pa.field("own_risk", pa.float64(), nullable=False),
+        pa.field("attachment", pa.float64(), nullable=False),
+    ]
+)
+FINDINGS_CAMPAIGNS_SCHEMA = pa.schema(
+    [
+        pa.field("campaign_id", pa.string(), nullable=False),
+        pa.field("risk", pa.float64(), nullable=False),
+        pa.field("accounts", pa.list_(pa.string()), nullable=False),
+        pa.field("exchanges", pa.int64(), nullable=False),
+        pa.field("first_seen", TIMESTAMP),
+        pa.field("last_seen", TIMESTAMP),
+        pa.field("capabilities", pa.list_(pa.struct([("capability", pa.string()), ("share", pa.float64())]))),
+        pa.field(
+            "indicators", pa.list_(pa.struct([("kind", pa.string()), ("value", pa.string()), ("accounts", pa.int64())]))
+        ),
+        pa.field("example_exchange_ids", pa.list_(pa.string())),
+        pa.field("summary", pa.string(), nullable=False),
+    ]
+)
+# each campaign member and the indicators that linked it: (account_id, kind, indicator)
+FINDINGS_EDGES_SCHEMA = pa.schema([("account_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string())])
+
 _INT_RANGES = {
     pa.int16(): (-(2**15), 2**15 - 1),
     pa.int32(): (-(2**31), 2**31 - 1),

@@ -9,17 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from distillguard.errors import ConfigError
 from distillguard.linking import Links
 from distillguard.settings import Settings
-
-REASON_TYPE = pa.struct(
-    [
-        pa.field("signal", pa.string()),
-        pa.field("value", pa.float64()),
-        pa.field("weight", pa.float64()),
-        pa.field("detail", pa.string()),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -44,32 +36,26 @@ def score_accounts(profiles: pa.Table, settings: Settings) -> AccountScores:
     evidence = settings.account_evidence
     values = np.zeros((profiles.num_rows, len(evidence)))
     contributions = np.zeros_like(values)
+    missing = sorted({item.feature for item in evidence} - set(profiles.column_names))
+    if missing:
+        raise ConfigError(f"the profiles lack the evidence feature(s) {', '.join(missing)}")
     for column, item in enumerate(evidence):
-        if item.feature not in profiles.column_names:
-            continue  # a feature the signals of this build do not produce
         feature = pc.fill_null(pc.cast(profiles.column(item.feature), pa.float64()), math.nan).to_numpy()
         known = ~np.isnan(feature)
         strength = np.clip((feature - item.low) / (item.high - item.low), 0.0, 1.0)
         values[:, column] = np.where(known, feature, 0.0)
         contributions[:, column] = np.where(known, strength * item.weight, 0.0)
-    exchanges = profiles.column("exchanges").to_numpy().astype(float) if "exchanges" in profiles.column_names else None
-    if exchanges is not None:
-        contributions *= (1.0 - np.exp(-exchanges / settings.volume_scale))[:, None]
+    exchanges = profiles.column("exchanges").to_numpy().astype(float)
+    contributions *= (1.0 - np.exp(-exchanges / settings.volume_scale))[:, None]
     return AccountScores(combine(contributions), contributions, values)
 
 
-# How firmly shared infrastructure alone ties an account (already risky on its own) to its
-# campaign: one payment instrument means the same hands; a cloud network or a sign-up hour in
-# common only puts it near them, short of a verdict without traffic on the campaign's templates.
-INFRASTRUCTURE_STRENGTH = {"payment": 0.8, "network": 0.6, "signup": 0.6}
-
-
-def member_strength(links: Links, full_attachment_share: float) -> np.ndarray:
+def member_strength(links: Links, settings: Settings) -> np.ndarray:
     """How firmly each account belongs to its campaign, 0..1: the share of its traffic on
-    the campaign's templates (full at ``full_attachment_share``), or what the infrastructure
-    it shares says (:data:`INFRASTRUCTURE_STRENGTH`), whichever is more."""
-    strength = np.minimum(links.attachment / full_attachment_share, 1.0)
-    for kind, floor in INFRASTRUCTURE_STRENGTH.items():
+    the campaign's templates (full at ``linking.full_attachment_share``), or what the
+    infrastructure it shares says (``campaigns.infrastructure_strength``), whichever is more."""
+    strength = np.minimum(links.attachment / settings.linking.full_attachment_share, 1.0)
+    for kind, floor in settings.campaigns.infrastructure_strength.items():
         holders = links.edges.filter(pc.equal(links.edges.column("kind"), kind)).column("account_id")
         if len(holders):
             linked = pc.is_in(links.accounts, value_set=holders).to_numpy(zero_copy_only=False)
@@ -77,15 +63,17 @@ def member_strength(links: Links, full_attachment_share: float) -> np.ndarray:
     return np.where(links.campaign >= 0, strength, 0.0)
 
 
-def campaign_risk(member_risk: np.ndarray, campaign: np.ndarray, templates_risk: np.ndarray) -> np.ndarray:
-    """A campaign's risk: the 75th percentile of its members' own risk, raised by the risk
-    of the templates that link it, so a campaign of quiet accounts on one harvesting
-    template still scores high. One value per campaign index."""
+def campaign_risk(
+    member_risk: np.ndarray, campaign: np.ndarray, templates_risk: np.ndarray, settings: Settings
+) -> np.ndarray:
+    """A campaign's risk: a quantile (``campaigns.risk_quantile``) of its members' own risk,
+    raised by the risk of the templates that link it, so a campaign of quiet accounts on one
+    harvesting template still scores high. One value per campaign index."""
     count = int(campaign.max()) + 1 if campaign.size and campaign.max() >= 0 else 0
     risk = np.zeros(count)
     for index in range(count):
         members = member_risk[campaign == index]
-        risk[index] = max(float(np.quantile(members, 0.75)), float(templates_risk[index]))
+        risk[index] = max(float(np.quantile(members, settings.campaigns.risk_quantile)), float(templates_risk[index]))
     return risk
 
 

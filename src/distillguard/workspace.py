@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from distillguard import __version__
-from distillguard.engines.duckdb import DuckDBEngine, quote_literal
+from distillguard.engines import Engine, create_engine
 from distillguard.errors import DistillguardError, WorkspaceError
 from distillguard.ingest import expand_inputs, reader_for
 from distillguard.ingest.base import ReadOptions, bulk_reading, quarantine_table
@@ -101,7 +101,11 @@ class Workspace:
     0
     """
 
-    def __init__(self, root: Path, engine: DuckDBEngine):
+    # the relations every scan reads: the catalogue's views over the workspace's Parquet
+    exchanges = "exchanges"
+    accounts = "accounts"
+
+    def __init__(self, root: Path, engine: Engine):
         self.root = root
         self.engine = engine
 
@@ -137,7 +141,9 @@ class Workspace:
             raise WorkspaceError(f"workspace version {version} is not {WORKSPACE_VERSION}", where=str(root))
         for folder in ("exchanges", "quarantine", "tmp"):
             (root / folder).mkdir(exist_ok=True)
-        engine = DuckDBEngine(root / "catalog.duckdb", memory_limit=memory_limit, temp_directory=root / "tmp")
+        engine = create_engine(
+            "duckdb", database=root / "catalog.duckdb", memory_limit=memory_limit, temp_directory=root / "tmp"
+        )
         engine.execute(_HISTORY_DDL)
         workspace = cls(root, engine)
         workspace.refresh_views()
@@ -250,13 +256,13 @@ class Workspace:
         days = sorted(folder.name.removeprefix("day=") for folder in staged.iterdir())
         existing = self._existing_days(days)
         staged_sql = (
-            f"read_parquet({quote_literal(str(staged / '*' / '*.parquet'))}, filename = true, "
+            f"read_parquet({_quote(str(staged / '*' / '*.parquet'))}, filename = true, "
             "file_row_number = true, hive_partitioning = false)"
         )
         repeats = f"SELECT exchange_id FROM {staged_sql} GROUP BY exchange_id HAVING count(*) > 1"
         held = "SELECT NULL::VARCHAR AS exchange_id WHERE false"
         if existing:
-            files = ", ".join(quote_literal(str(p)) for p in existing)
+            files = ", ".join(_quote(str(p)) for p in existing)
             held = f"SELECT exchange_id FROM read_parquet([{files}], hive_partitioning = false)"
         clashes = self.engine.scalar(
             f"SELECT (SELECT count(*) FROM ({repeats})) + "
@@ -277,7 +283,7 @@ class Workspace:
             f"FROM {staged_sql} GROUP BY exchange_id HAVING count(*) > 1"
         )
         columns = ", ".join(f"s.{name}" for name in EXCHANGE_SCHEMA.names)
-        target = quote_literal(str(self.root / "exchanges"))
+        target = _quote(str(self.root / "exchanges"))
         added = self.engine.execute(
             f"COPY (SELECT {columns}, strftime(s.ts, '%Y-%m-%d') AS day FROM {staged_sql} AS s "
             "LEFT JOIN repeated USING (exchange_id) "
@@ -298,32 +304,30 @@ class Workspace:
     def _merge_accounts(self, staged: Path) -> int:
         """The newest row per account wins; return how many accounts the workspace holds."""
         current = self.root / "accounts.parquet"
-        sources = [f"SELECT *, 1 AS _generation FROM read_parquet({quote_literal(str(staged))})"]
+        sources = [f"SELECT *, 1 AS _generation FROM read_parquet({_quote(str(staged))})"]
         if current.exists():
-            sources.append(f"SELECT *, 0 AS _generation FROM read_parquet({quote_literal(str(current))})")
+            sources.append(f"SELECT *, 0 AS _generation FROM read_parquet({_quote(str(current))})")
         columns = ", ".join(ACCOUNT_SCHEMA.names)
         union = " UNION ALL BY NAME ".join(sources)
         temporary = current.with_suffix(".parquet.tmp")
         self.engine.execute(
             f"COPY (SELECT {columns} FROM ({union}) QUALIFY row_number() OVER "
             f"(PARTITION BY account_id ORDER BY _generation DESC) = 1 ORDER BY account_id) "
-            f"TO {quote_literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {_quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
         )
         temporary.replace(current)
-        return int(self.engine.scalar(f"SELECT count(*) FROM read_parquet({quote_literal(str(current))})") or 0)
+        return int(self.engine.scalar(f"SELECT count(*) FROM read_parquet({_quote(str(current))})") or 0)
 
     def _ingested_run(self, fingerprint: str) -> str | None:
-        rows = self.engine.connection.execute(
-            "SELECT run_id FROM ingested_files WHERE fingerprint = ? LIMIT 1", [fingerprint]
-        ).fetchall()
-        return rows[0][0] if rows else None
+        run_id = self.engine.scalar("SELECT run_id FROM ingested_files WHERE fingerprint = ? LIMIT 1", [fingerprint])
+        return str(run_id) if run_id is not None else None
 
     def _record(self, summary: IngestSummary) -> None:
         now = _now()
         for item in summary.files:
             if item.already_ingested_in:
                 continue
-            self.engine.connection.execute(
+            self.engine.execute(
                 "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     summary.run_id,
@@ -339,7 +343,7 @@ class Workspace:
                     item.skipped,
                 ],
             )
-        self.engine.connection.execute(
+        self.engine.execute(
             "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 summary.run_id,
@@ -357,7 +361,7 @@ class Workspace:
     def signal_files(
         self,
         version: str,
-        columns: str,
+        columns: tuple[str, ...],
         compute: Callable[[pa.RecordBatch], pa.Table],
         schema: pa.Schema,
         on_file: Callable[[int], None] | None = None,
@@ -375,23 +379,8 @@ class Workspace:
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 partial = target.with_suffix(".tmp")
-                rows = 0
-                source = pq.ParquetFile(exchange_file)
-                batches = source.iter_batches(batch_size=32_768, columns=columns.split(", "))
-                # signals release the GIL in their Arrow and regex kernels: two batches at a time,
-                # in order, never more than two ahead
-                with pq.ParquetWriter(partial, schema, compression="zstd") as writer, ThreadPoolExecutor(2) as pool:
-                    pending: deque[Future[pa.Table]] = deque()
-                    for batch in batches:
-                        pending.append(pool.submit(compute, batch))
-                        if len(pending) > 2:
-                            table = pending.popleft().result()
-                            writer.write_table(table)
-                            rows += table.num_rows
-                    while pending:
-                        table = pending.popleft().result()
-                        writer.write_table(table)
-                        rows += table.num_rows
+                query = f"SELECT {', '.join(columns)} FROM {self.engine.parquet_sql([exchange_file])}"
+                rows = self.engine.map_batches(query, compute, schema, partial)
                 partial.replace(target)  # a crash mid-file leaves no half-written cache behind
                 if on_file:
                     on_file(rows)
@@ -603,6 +592,10 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _parquet_or_empty(path: Path, schema: pa.Schema, hive: bool = False) -> str:
     """SQL reading the Parquet at ``path`` or, while there is none, an empty relation."""
     pattern = path / "**" / "*.parquet" if path.is_dir() else path
@@ -610,7 +603,7 @@ def _parquet_or_empty(path: Path, schema: pa.Schema, hive: bool = False) -> str:
     if has_files:
         options = ", hive_partitioning = true" if hive else ", hive_partitioning = false"
         columns = ", ".join(schema.names)
-        return f"SELECT {columns} FROM read_parquet({quote_literal(str(pattern))}{options}, union_by_name = true)"
+        return f"SELECT {columns} FROM read_parquet({_quote(str(pattern))}{options}, union_by_name = true)"
     return "SELECT " + ", ".join(f"CAST(NULL AS {_sql_type(f.type)}) AS {f.name}" for f in schema) + " WHERE false"
 
 

@@ -1,18 +1,29 @@
-"""SQL engines that execute what the core describes: DuckDB (embedded default) and Spark."""
+"""Engines execute what the core describes: DuckDB is the embedded default."""
 
 from __future__ import annotations
 
-from distillguard.engines.base import Engine
+from pathlib import Path
+
+from distillguard.engines.base import Dialect, Engine
 from distillguard.errors import InputError
 
+ENGINES = ("duckdb",)
 
-def create_engine(name: str = "duckdb", **options: object) -> Engine:
+
+def create_engine(
+    name: str = "duckdb",
+    *,
+    database: str | Path = ":memory:",
+    memory_limit: str = "4GB",
+    temp_directory: str | Path | None = None,
+    read_only: bool = False,
+) -> Engine:
     """The engine called ``name``; optional engines are imported only when asked for."""
     if name == "duckdb":
         from distillguard.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine(**options)  # type: ignore[arg-type]
-    raise InputError(f"unknown engine {name!r}", hint="use duckdb")
+        return DuckDBEngine(database, memory_limit=memory_limit, temp_directory=temp_directory, read_only=read_only)
+    raise InputError(f"unknown engine {name!r}", hint=f"engines: {', '.join(ENGINES)}")
 
 
-__all__ = ["Engine", "create_engine"]
+__all__ = ["ENGINES", "Dialect", "Engine", "create_engine"]

@@ -2,27 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from distillguard.engines.base import Engine
+from distillguard.engines.base import Dialect, Engine
 
 
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+
+    def count_if(self, condition: str) -> str:
+        return f"count(*) FILTER (WHERE {condition})"
+
+    def distinct_values(self, expression: str) -> str:
+        return f"list(DISTINCT {expression}) FILTER (WHERE {expression} IS NOT NULL)"
+
+    def count_distinct_in_lists(self, column: str) -> str:
+        return f"len(list_distinct(flatten(list({column}))))"
+
+    def epoch_seconds(self, expression: str) -> str:
+        return f"epoch({expression})"
+
+    def row_hash(self, *expressions: str) -> str:
+        return f"hash({', '.join(expressions)})"
+
+    def list_length(self, expression: str) -> str:
+        return f"len({expression})"
+
+    def days_between(self, start: str, end: str) -> str:
+        return f"date_diff('day', {start}, {end})"
+
+    def format_hour(self, expression: str) -> str:
+        return f"strftime({expression}, '%Y-%m-%dT%H')"
 
 
 class DuckDBEngine(Engine):
     """DuckDB, in memory or on a database file, with a memory cap and a spill folder.
+    Sessions run in UTC, so hours and days of timestamps are UTC ones on every machine.
 
     >>> engine = DuckDBEngine()
-    >>> engine.scalar("SELECT 40 + 2")
+    >>> engine.scalar("SELECT 40 + ?", [2])
     42
+    >>> name = engine.register_arrow("numbers", pa.table({"n": [1, 2, 3]}))
+    >>> engine.scalar(f"SELECT max(n) FROM {name}")
+    3
     """
 
     name = "duckdb"
+    version = duckdb.__version__
+    dialect = DuckDBDialect()
 
     def __init__(
         self,
@@ -31,34 +62,41 @@ class DuckDBEngine(Engine):
         memory_limit: str = "4GB",
         threads: int | None = None,
         temp_directory: str | Path | None = None,
+        read_only: bool = False,
     ):
-        self.connection = duckdb.connect(str(database))
-        self.connection.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        super().__init__()
+        self.connection = duckdb.connect(str(database), read_only=read_only)
+        self.connection.execute("SET memory_limit = ?", [memory_limit])
         self.connection.execute("SET preserve_insertion_order = false")
+        self.connection.execute("SET TimeZone = 'UTC'")
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
         if temp_directory:
-            self.connection.execute(f"SET temp_directory = {quote_literal(str(temp_directory))}")
+            self.connection.execute("SET temp_directory = ?", [str(temp_directory)])
 
-    def _run(self, sql: str) -> int | None:
-        result = self.connection.execute(sql).fetchall()
+    def parquet_sql(self, paths: Sequence[Path | str], *, hive: bool = False) -> str:
+        listed = ", ".join(self.dialect.quote(str(path)) for path in paths)
+        return f"read_parquet([{listed}], hive_partitioning = {str(hive).lower()})"
+
+    def _run(self, sql: str, parameters: Sequence[object] | None) -> int | None:
+        result = self.connection.execute(sql, parameters).fetchall()
         if len(result) == 1 and len(result[0]) == 1 and isinstance(result[0][0], int):
             return result[0][0]
         return None
 
-    def _arrow(self, sql: str) -> pa.Table:
-        return self.connection.sql(sql).to_arrow_table()
+    def _arrow(self, sql: str, parameters: Sequence[object] | None) -> pa.Table:
+        return self.connection.sql(sql, params=parameters or None).to_arrow_table()
 
     def _reader(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
         return self.connection.sql(sql).to_arrow_reader(batch_rows)
 
-    def _register(self, name: str, data: object) -> None:
-        if isinstance(data, str | Path):
-            self.connection.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({quote_literal(str(data))})"
-            )
-        else:
-            self.connection.register(name, data)
+    def _register_arrow(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
+        self.connection.register(name, data)
+
+    def _register_sql(self, name: str, sql: str) -> None:
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH", "(")):
+            sql = f"SELECT * FROM {sql}"  # a bare FROM expression such as read_parquet(...)
+        self.connection.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
     def close(self) -> None:
         self.connection.close()

@@ -23,39 +23,90 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from distillguard.engines.base import Dialect
 from distillguard.settings import Linking
 
-# A client network and fingerprint together, per slice of traffic (relation `source`, see
-# distillguard.profiles): one address alone is too common (VPNs, NAT).
-NETWORK_PARTIAL_SQL = (
-    "SELECT DISTINCT account_id, concat(regexp_extract(client_ip, '^(\\d+\\.\\d+\\.\\d+)\\.', 1), '.0/24|', "
-    "coalesce(user_agent, '')) AS indicator FROM source WHERE client_ip LIKE '%.%.%.%'"
-)
 
-# Relation names the SQL below expects: `part_networks` (the partials above), `accounts`.
-INFRASTRUCTURE_SQL = {
-    "network": "SELECT DISTINCT account_id, indicator, 1 AS n FROM part_networks",
-    "payment": (
-        "SELECT account_id, payment_fingerprint AS indicator, 1 AS n FROM accounts "
-        "WHERE payment_fingerprint IS NOT NULL AND payment_fingerprint <> ''"
-    ),
-    # accounts created within the same hour from the same network and pathway
-    "signup": (
-        "SELECT account_id, concat(strftime(created_at, '%Y-%m-%dT%H'), '|', "
-        "coalesce(CAST(signup_asn AS VARCHAR), ''), '|', coalesce(account_type, '')) AS indicator, 1 AS n "
-        "FROM accounts WHERE created_at IS NOT NULL"
-    ),
-}
+def partial_queries(
+    source: str, harvest_signals: tuple[str, ...], threshold: float, dialect: Dialect
+) -> dict[str, str]:
+    """What linking needs of one slice of traffic (relation ``source``, exchanges joined with
+    their signals: see :func:`distillguard.profiles.joined_sql`), summaries that add up."""
+    harvest = "greatest(" + ", ".join(harvest_signals) + ")"
+    network = dialect.regexp_extract("client_ip", "^(\\d+\\.\\d+\\.\\d+)\\.", 1)
+    return {
+        # `n` counts the conversations a template opened, `exchanges` every exchange of them
+        "template_use": (
+            f"WITH conversations AS (SELECT account_id, conversation_id, count(*) AS size FROM {source} "
+            "WHERE conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
+            "SELECT j.account_id, j.template_key, count(*) AS n, CAST(sum(coalesce(c.size, 1)) AS BIGINT) AS exchanges "
+            f"FROM {source} j LEFT JOIN conversations c "
+            "ON c.account_id = j.account_id AND c.conversation_id = j.conversation_id "
+            "WHERE j.turn = 0 GROUP BY j.account_id, j.template_key"
+        ),
+        "template_signals": (
+            f"SELECT template_key, count(*) AS n, {dialect.count_if('turn = 0')} AS openers, "
+            f"{dialect.count_if(f'{harvest} >= {threshold}')} AS harvest_on, "
+            f"{dialect.count_if(f'greatest({harvest}, cot_elicitation) >= {threshold}')} AS elicits_on, "
+            f"min(CASE WHEN template_generic THEN 1 ELSE 0 END) = 1 AS generic FROM {source} GROUP BY template_key"
+        ),
+        # a client network and fingerprint together: one address alone is too common (VPNs, NAT)
+        "networks": (
+            f"SELECT DISTINCT account_id, concat({network}, '.0/24|', coalesce(user_agent, '')) AS indicator "
+            f"FROM {source} WHERE client_ip LIKE '%.%.%.%'"
+        ),
+    }
+
+
+def template_use_sql(part: str) -> str:
+    """The merged (account_id, template_key, n, exchanges) of every conversation opener."""
+    return (
+        "SELECT account_id, template_key, CAST(sum(n) AS BIGINT) AS n, CAST(sum(exchanges) AS BIGINT) AS exchanges "
+        f"FROM {part} GROUP BY account_id, template_key"
+    )
+
+
+def template_content_sql(template_signals: str, requests: str) -> str:
+    """Per template: how often it asks for content made to train on, and how often its openers
+    re-send an identical request at temperature 0 (benchmark runs). ``requests`` is the merged
+    catalogue histogram (account_id, template_key, request, n)."""
+    return (
+        "WITH repeats AS (SELECT template_key, sum(copies) - count(*) AS repeats FROM (SELECT template_key, "
+        f"request, sum(n) AS copies FROM {requests} GROUP BY template_key, request) GROUP BY template_key) "
+        "SELECT t.template_key, CAST(sum(t.harvest_on) AS DOUBLE) / sum(t.n) AS harvest, "
+        "CAST(sum(t.elicits_on) AS DOUBLE) / sum(t.n) AS elicits, "
+        "coalesce(max(r.repeats), 0) / greatest(sum(t.openers), 1) AS greedy_repeats, "
+        f"min(CASE WHEN t.generic THEN 1 ELSE 0 END) = 1 AS generic FROM {template_signals} t "
+        "LEFT JOIN repeats r ON r.template_key = t.template_key GROUP BY t.template_key"
+    )
+
+
+def infrastructure_sql(networks: str, accounts: str, dialect: Dialect) -> dict[str, str]:
+    """(account_id, indicator) per kind of shared infrastructure; ``networks`` is the
+    ``networks`` partial of every slice, ``accounts`` the accounts table."""
+    signup_hour = dialect.format_hour("created_at")
+    return {
+        "network": f"SELECT DISTINCT account_id, indicator FROM {networks}",
+        "payment": (
+            f"SELECT account_id, payment_fingerprint AS indicator FROM {accounts} "
+            "WHERE payment_fingerprint IS NOT NULL AND payment_fingerprint <> ''"
+        ),
+        # accounts created within the same hour from the same network and pathway
+        "signup": (
+            f"SELECT account_id, concat({signup_hour}, '|', coalesce(CAST(signup_asn AS VARCHAR), ''), '|', "
+            f"coalesce(account_type, '')) AS indicator FROM {accounts} WHERE created_at IS NOT NULL"
+        ),
+    }
 
 
 # Pairs of accounts that open conversations with the same rare templates (relation `openers`:
 # account_id, template_key, n, exchanges for every conversation opener, generic ones left out).
 # A template used by more than {max_users} accounts is too common to say anything about a pair.
 COHORT_PAIRS_SQL = """
-WITH users AS (SELECT template_key, count(*) AS users FROM openers GROUP BY template_key),
-sizes AS (SELECT account_id, count(*) AS templates FROM openers GROUP BY account_id),
+WITH users AS (SELECT template_key, count(*) AS users FROM {openers} GROUP BY template_key),
+sizes AS (SELECT account_id, count(*) AS templates FROM {openers} GROUP BY account_id),
 rare AS (
-    SELECT o.account_id, o.template_key FROM openers o JOIN users u ON u.template_key = o.template_key
+    SELECT o.account_id, o.template_key FROM {openers} o JOIN users u ON u.template_key = o.template_key
     WHERE u.users BETWEEN {min_users} AND {max_users}
 ),
 pairs AS (
@@ -69,9 +120,10 @@ WHERE p.shared / sqrt(sa.templates * sb.templates) >= {min_similarity}
 """
 
 
-def cohort_pairs_sql(settings: Linking) -> str:
+def cohort_pairs_sql(openers: str, settings: Linking) -> str:
     """The SQL of the candidate pairs of :func:`cohort_templates`, with the settings filled in."""
     return COHORT_PAIRS_SQL.format(
+        openers=openers,
         min_users=settings.template_min_accounts,
         max_users=settings.cohort_max_users,
         min_shared=settings.cohort_min_shared,
@@ -220,7 +272,7 @@ def _cohort_members(
     For each account, a template is the group's own when someone else uses it and at least
     ``cohort_exclusive_share`` of its *other* users are in the group: a phrasing this account
     shares only with members. Any account (in the group or not: one whose overlap with each
-    single member was too small to pair it with anyone) is a member when at least two such
+    single member was too small to pair it with anyone) is a member when at least ``cohort_min_templates`` such
     templates carry ``cohort_min_coverage`` of its exchanges. Returns (members, their rows on
     own templates, their coverage)."""
     rows_of_account, rows_of_template = indexes
@@ -238,7 +290,7 @@ def _cohort_members(
         totals[candidates], 1
     )
     distinct = np.bincount(inverse, minlength=len(candidates))  # rows are distinct (account, template)
-    firm = (coverage >= settings.cohort_min_coverage) & (distinct >= 2)
+    firm = (coverage >= settings.cohort_min_coverage) & (distinct >= settings.cohort_min_templates)
     return candidates[firm], rows[firm[inverse]], coverage[firm]
 
 
@@ -331,7 +383,9 @@ def suspicious_templates(
         False,
     )
     median_risk = grouped.column("median_risk").to_numpy(zero_copy_only=False)
-    combined = 1.0 - (1.0 - median_risk) * (1.0 - 0.5 * pc.fill_null(signal, 0.0).to_numpy(zero_copy_only=False))
+    combined = 1.0 - (1.0 - median_risk) * (
+        1.0 - settings.template_signal_weight * pc.fill_null(signal, 0.0).to_numpy(zero_copy_only=False)
+    )
     keep = (
         (grouped.column("users").to_numpy() >= settings.template_min_accounts)
         & (combined >= settings.template_min_risk)
@@ -545,3 +599,38 @@ def campaign_attachment(links: Links, templates: pa.Table) -> np.ndarray:
     shared = counts[inverse] >= 2
     np.add.at(attachment, rows[member][shared], exchanges[member][shared])
     return np.divide(attachment, totals, out=np.zeros_like(attachment), where=totals > 0)
+
+
+def campaign_queries(joined: str, members: str, edges: str, harvest_signals: tuple[str, ...]) -> dict[str, str]:
+    """What a campaign's findings row says, over ``joined`` (exchanges with signals), ``members``
+    (account_id, campaign_id) and ``edges`` (account_id, kind, indicator: what linked each)."""
+    harvest = "greatest(" + ", ".join(f"j.{s}" for s in harvest_signals) + ")"
+    return {
+        "overview": (
+            "SELECT m.campaign_id, count(*) AS exchanges, min(j.ts) AS first_seen, max(j.ts) AS last_seen "
+            f"FROM {joined} j JOIN {members} m ON m.account_id = j.account_id GROUP BY m.campaign_id"
+        ),
+        # the four capabilities with most exchanges
+        "capabilities": (
+            "SELECT campaign_id, capability, share FROM (SELECT campaign_id, capability, "
+            "CAST(n AS DOUBLE) / sum(n) OVER (PARTITION BY campaign_id) AS share, "
+            "row_number() OVER (PARTITION BY campaign_id ORDER BY n DESC, capability) AS rank FROM ("
+            f"SELECT m.campaign_id, j.capability, count(*) AS n FROM {joined} j JOIN {members} m "
+            "ON m.account_id = j.account_id GROUP BY m.campaign_id, j.capability)) WHERE rank <= 4 "
+            "ORDER BY campaign_id, share DESC, capability"
+        ),
+        # the twelve indicators most members share
+        "indicators": (
+            "SELECT campaign_id, kind, value, accounts FROM (SELECT campaign_id, kind, value, accounts, "
+            "row_number() OVER (PARTITION BY campaign_id ORDER BY accounts DESC, value) AS rank FROM ("
+            "SELECT m.campaign_id, e.kind, e.indicator AS value, count(DISTINCT e.account_id) AS accounts "
+            f"FROM {edges} e JOIN {members} m ON m.account_id = e.account_id "
+            "GROUP BY m.campaign_id, e.kind, e.indicator)) WHERE rank <= 12 ORDER BY campaign_id, rank"
+        ),
+        # the five exchanges that harvest most plainly
+        "examples": (
+            "SELECT campaign_id, exchange_id FROM (SELECT m.campaign_id, j.exchange_id, row_number() OVER "
+            f"(PARTITION BY m.campaign_id ORDER BY {harvest} DESC, j.exchange_id) AS rank FROM {joined} j "
+            f"JOIN {members} m ON m.account_id = j.account_id) WHERE rank <= 5 ORDER BY campaign_id, rank"
+        ),
+    }

@@ -1,362 +1,248 @@
-"""Per-account behavioural fingerprints: SQL that aggregates exchanges and their signals.
+"""Per-account behavioural fingerprints, from the feature catalogue, in batch and streaming.
 
-The core only *describes* the work, in two steps that make rescans incremental:
+The core only *describes* the work. In batch, two steps make rescans incremental:
 
-- :func:`partial_queries` summarise one slice of traffic (relation ``source``: exchanges
-  joined with their signals, see :func:`joined_sql`) into sums, extremes, distinct-value
-  lists and small histograms per account. A scan summarises each exchange file once and keeps
-  the summaries in the workspace, so a new day of logs only adds the new files' summaries;
-- :func:`merge_queries` add the summaries of all slices up (relations ``part_<name>``) into the
-  profile, and :func:`finish_profiles` turns the few histograms that SQL cannot summarise
-  portably (hour of day, capability) into features with numpy.
+- :func:`partial_queries` summarise one slice of traffic (a relation of exchanges joined with
+  their signals, see :func:`joined_sql`) into the catalogue's mergeable statistics per account.
+  A scan summarises each exchange file once and keeps the summaries in the workspace, so a new
+  day of logs only adds the new files' summaries;
+- :func:`merge_queries` add the summaries of all slices up, and :func:`profiles_from_tables`
+  derives the features from the merged statistics.
 
-Engines execute the SQL. Everything adds up exactly across slices except what crosses a
-file boundary: the gap between two files counts from the last exchange of one to the first of
-the next, and a conversation continued in a later file counts there without its template.
+:class:`StreamingProfiles` keeps the same statistics per account as exchanges arrive and
+derives the features with the same code (see :mod:`distillguard.profiles.catalogue`).
+
+Everything adds up exactly across slices except what crosses a file boundary: the gap between
+two files counts from the last exchange of one to the first of the next, and a conversation
+continued in a later file counts there without its template.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from distillguard.engines.base import Dialect
+from distillguard.profiles.catalogue import ACCOUNT_COLUMNS, Catalogue, Feature, Keyed, Merged
+from distillguard.profiles.statistics import GapState, HistogramState, State
 
-@dataclass(frozen=True)
-class Feature:
-    """One account feature: its column name, how SQL computes it, and what it means."""
-
-    name: str
-    sql: str
-    description: str
-
-
-def _count(condition: str) -> str:
-    return f"count(*) FILTER (WHERE {condition})"
-
-
-def _total(column: str) -> str:
-    return f"CAST(sum({column}) AS BIGINT)"  # a sum of integers stays an integer (not a 128-bit one)
-
-
-def _rate(column: str) -> str:
-    return f"CAST(sum({column}) AS DOUBLE) / greatest(sum(exchanges), 1)"
-
-
-def _distinct(column: str) -> str:
-    return f"len(list_distinct(flatten(list({column}))))"
-
-
-def _values(column: str) -> str:
-    return f"list(DISTINCT {column}) FILTER (WHERE {column} IS NOT NULL)"
-
-
-# Per account and slice (relation `source`); BASE_FEATURES add them up (relation `part_base`).
-BASE_PARTIAL: dict[str, str] = {
-    "exchanges": "count(*)",
-    "first_seen": "min(ts)",
-    "last_seen": "max(ts)",
-    "days": _values("CAST(ts AS DATE)"),
-    "model_values": _values("model"),
-    "output_tokens": "sum(output_tokens + reasoning_tokens)",
-    "input_tokens": "sum(input_tokens)",
-    "saturated": _count("max_tokens > 0 AND output_tokens + reasoning_tokens >= 0.9 * max_tokens"),
-    "openers": _count("turn = 0"),
-    "multi_sample": _count("n > 1"),
-    "temperature_values": _values("temperature"),
-    "reasoning_asked": _count("reasoning"),
-    "with_tools": _count("tool_count > 0"),
-    "with_images": _count("n_images > 0"),
-    "failed": _count("status >= 400"),
-    "prompt_chars": "sum(prompt_chars)",
-    "ip_values": _values("client_ip"),
-    "user_agent_values": _values("user_agent"),
-    "end_user_values": _values("end_user_id"),
-}
-
-BASE_FEATURES: tuple[Feature, ...] = (
-    Feature("exchanges", _total("exchanges"), "exchanges in the window"),
-    Feature("first_seen", "min(first_seen)", "first exchange"),
-    Feature("last_seen", "max(last_seen)", "last exchange"),
-    Feature("active_days", _distinct("days"), "UTC days with any exchange"),
-    Feature("models", _distinct("model_values"), "distinct models used"),
-    Feature(
-        "output_input_ratio",
-        "CAST(sum(output_tokens) AS DOUBLE) / greatest(sum(input_tokens), 1)",
-        "output (incl. reasoning) tokens per input token: harvesting buys outputs",
-    ),
-    Feature("max_tokens_saturation", _rate("saturated"), "share of answers that filled at least 90% of max_tokens"),
-    Feature("single_turn_share", _rate("openers"), "share of exchanges that open a conversation"),
-    Feature("multi_sample_share", _rate("multi_sample"), "share of requests asking for several samples (n > 1)"),
-    Feature("distinct_temperatures", _distinct("temperature_values"), "distinct temperatures: sweeps for diverse data"),
-    Feature("reasoning_share", _rate("reasoning_asked"), "share of requests that asked for reasoning / thinking"),
-    Feature("tools_share", _rate("with_tools"), "share of requests carrying tool definitions"),
-    Feature("images_share", _rate("with_images"), "share of requests carrying images"),
-    Feature("error_share", _rate("failed"), "share of failed requests (429s from pushing limits)"),
-    Feature("mean_prompt_chars", _rate("prompt_chars"), "mean prompt length"),
-    Feature("distinct_ips", _distinct("ip_values"), "distinct client addresses"),
-    Feature("distinct_user_agents", _distinct("user_agent_values"), "distinct client fingerprints"),
-    Feature("distinct_end_users", _distinct("end_user_values"), "distinct end users (resellers, proxies)"),
-)
-
-# Gaps between an account's consecutive exchanges: within slices (relation `part_gaps`) and
-# across them (from one slice's last exchange to the next one's first).
-TIMING_FEATURES: tuple[Feature, ...] = (
-    Feature("gap_mean_s", "sum(gap_sum) / sum(gaps)", "mean seconds between consecutive exchanges"),
-    Feature(
-        "gap_cv",
-        "sqrt(greatest(sum(gap_squares) / sum(gaps) - pow(sum(gap_sum) / sum(gaps), 2), 0)) "
-        "/ greatest(sum(gap_sum) / sum(gaps), 0.001)",
-        "coefficient of variation of gaps: ~1 for random arrivals, <<1 for metronomic bots",
-    ),
-    Feature("burst_share", "CAST(sum(bursts) AS DOUBLE) / sum(gaps)", "share of gaps shorter than 2 s"),
-)
-
-# Features derived in numpy from histograms (see finish_profiles).
-DERIVED_FEATURES: tuple[Feature, ...] = (
-    Feature("hour_entropy", "", "entropy of the hour-of-day histogram, 0 (one hour) .. 1 (all hours alike)"),
-    Feature("sleep_hours", "", "longest daily run of hours with under 2% of the account's activity"),
-    Feature("capability_entropy", "", "entropy over capability areas, 0 = one area only"),
-    Feature("top_capability", "", "the capability area with most exchanges"),
-    Feature("top_capability_share", "", "share of exchanges in the top capability area"),
-    Feature("top_template_share", "", "share of conversations opened with the account's most used template"),
-    Feature("templates_per_1k", "", "distinct templates per 1000 conversations opened"),
-    # a benchmark or regression run re-sends identical requests at temperature 0; a harvester
-    # gains nothing from that, the answer is the same every time
-    Feature(
-        "greedy_repeat_share",
-        "",
-        "share of exchanges that open a conversation with an identical earlier request at temperature 0",
-    ),
-)
-
-# From the accounts table (relation `accounts`) and the summaries (relation `part_base`).
-ACCOUNT_FEATURES: tuple[Feature, ...] = (
-    Feature("account_type", "any_value(a.account_type)", "sign-up pathway: individual, startup, education, ..."),
-    Feature("verification", "any_value(a.verification)", "strongest verification: none, email, card, id, contract"),
-    Feature(
-        "account_age_days",
-        "date_diff('day', any_value(a.created_at), min(p.first_seen))",
-        "days between sign-up and the first exchange in the window",
-    ),
-    Feature(
-        "weak_verification",
-        "max(CASE WHEN a.verification IN ('none', 'email') THEN 1.0 ELSE 0.0 END)",
-        "1 when the account was verified by e-mail at most (the pathways campaigns abuse)",
-    ),
-)
-
-
-def signal_rate_features(signal_names: list[str]) -> tuple[Feature, ...]:
-    """``<signal>_rate``: share of the account's exchanges where a 0..1 signal is on."""
-    return tuple(
-        Feature(f"{name}_rate", _rate(f"{name}_on"), f"share of exchanges where {name} is on") for name in signal_names
-    )
+# The columns of the joined relation: exchanges with their signals.
+EXCHANGE_COLUMNS = (
+    "exchange_id", "account_id", "ts", "model", "turn", "n", "temperature", "reasoning", "system", "prompt",
+    "max_tokens", "output_tokens", "input_tokens", "reasoning_tokens", "status", "n_images", "client_ip", "asn",
+    "user_agent", "end_user_id", "api_key_id", "conversation_id",
+)  # fmt: skip
 
 
 def joined_sql(
-    signal_columns: list[str], until: str | None = None, exchanges: str = "exchanges", signals: str = "signals"
+    signal_columns: list[str], dialect: Dialect, exchanges: str, signals: str, until: str | None = None
 ) -> str:
-    """Exchanges with their signals; ``until`` (an ISO timestamp) limits the window."""
+    """Exchanges with their signals and ``tool_count``; ``until`` (ISO timestamp) limits the window."""
     extra = ", ".join(f"s.{name}" for name in signal_columns)
-    where = f"WHERE e.ts <= CAST('{until}' AS TIMESTAMP WITH TIME ZONE)" if until else ""
+    where = f"WHERE e.ts <= {dialect.timestamp_literal(until)}" if until else ""
+    chosen = ", ".join(f"e.{name}" for name in EXCHANGE_COLUMNS)
     return (
-        "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.turn, e.n, e.temperature, e.reasoning, "
-        "e.system, e.prompt, e.max_tokens, e.output_tokens, e.input_tokens, e.reasoning_tokens, e.status, e.n_images, "
-        "e.client_ip, e.asn, e.user_agent, e.end_user_id, e.api_key_id, e.conversation_id, "
-        "len(e.tools) AS tool_count, "
-        f"{extra} FROM {exchanges} e JOIN {signals} s ON e.exchange_id = s.exchange_id {where}"
+        f"SELECT {chosen}, {dialect.list_length('e.tools')} AS tool_count, {extra} "
+        f"FROM {exchanges} e JOIN {signals} s ON e.exchange_id = s.exchange_id {where}"
     )
 
 
-def partial_queries(rate_signals: list[str], harvest_signals: list[str], threshold: float) -> dict[str, str]:
-    """SQL over relation ``source`` (one slice of traffic): the summaries that add up.
+def partial_queries(catalogue: Catalogue, source: str, dialect: Dialect) -> dict[str, str]:
+    """SQL over one slice of traffic (relation ``source``): the summaries that add up."""
+    base = ", ".join(f"{statistic.partial(dialect)} AS {name}" for name, statistic in catalogue.scalars.items())
+    return {
+        "base": f"SELECT account_id, {base} FROM {source} GROUP BY account_id",
+        "gaps": catalogue.gaps.partial(source, dialect),
+        **{name: histogram.partial(source, dialect) for name, histogram in catalogue.histograms.items()},
+    }
 
-    ``rate_signals`` get a count of exchanges where they are on (at ``threshold``);
-    ``harvest_signals`` are those that mark content made to train on, counted per template.
+
+def merge_queries(catalogue: Catalogue, parts: Mapping[str, str], dialect: Dialect) -> dict[str, str]:
+    """SQL over the summaries of every slice (``parts``: summary name -> relation of
+    :func:`partial_queries`), one row per account (per key for histograms)."""
+    base = ", ".join(f"{s.merge(name, dialect)} AS {name}" for name, s in catalogue.scalars.items())
+    return {
+        "base": f"SELECT account_id, {base} FROM {parts['base']} GROUP BY account_id",
+        "gaps": catalogue.gaps.merge(parts["gaps"], parts["base"], dialect),
+        **{name: histogram.merge(parts[name], dialect) for name, histogram in catalogue.histograms.items()},
+    }
+
+
+def profiles_from_tables(catalogue: Catalogue, merged: Mapping[str, pa.Table], accounts: pa.Table) -> pa.Table:
+    """The profile of every account in ``merged['base']`` (results of :func:`merge_queries`),
+    with ``accounts`` (the accounts table: account_id and ``ACCOUNT_COLUMNS``), by account_id."""
+    base = merged["base"].sort_by("account_id")
+    ids = base.column("account_id").combine_chunks()
+    size = len(ids)
+    scalars: dict[str, np.ndarray | pa.Array] = {}
+    for name in catalogue.scalars:
+        column = base.column(name).combine_chunks()
+        scalars[name] = column if pa.types.is_timestamp(column.type) else _numbers(column)
+    histograms = {}
+    for name, histogram in catalogue.histograms.items():
+        table = merged[name]
+        rows = pc.index_in(table.column("account_id"), value_set=ids).to_numpy(zero_copy_only=False)
+        keys = {key: table.column(key).to_numpy(zero_copy_only=False) for key, _ in histogram.keys}
+        histograms[name] = Keyed(size, rows.astype(np.int64), keys, _numbers(table.column("n")))
+    gaps_table = merged["gaps"]
+    positions = pc.index_in(ids, value_set=gaps_table.column("account_id"))
+    gaps = {
+        column: np.nan_to_num(_numbers(pc.take(gaps_table.column(column), positions)))
+        for column in catalogue.gaps.COLUMNS
+    }
+    rows = pc.index_in(ids, value_set=accounts.column("account_id"))
+    account = {column: pc.take(accounts.column(column), rows).combine_chunks() for column in ACCOUNT_COLUMNS}
+    account["known"] = pc.is_valid(rows)
+    return catalogue.derive(Merged(size, scalars, histograms, gaps, account), ids)
+
+
+def _numbers(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return pc.fill_null(pc.cast(values, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+
+
+class AccountState:
+    """One account's statistics, updated one exchange at a time (see :class:`StreamingProfiles`)."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.scalars: dict[str, State] = {name: s.state() for name, s in catalogue.scalars.items()}
+        self.histograms: dict[str, HistogramState] = {name: h.state() for name, h in catalogue.histograms.items()}
+        self.gaps: GapState = catalogue.gaps.state()
+        self.account: dict[str, object] | None = None  # its row of the accounts table, when known
+
+    def __iadd__(self, other: AccountState) -> AccountState:
+        """Merge ``other``, whose exchanges came after this state's ones."""
+        for name, state in self.scalars.items():
+            state += other.scalars[name]
+        for name, histogram in self.histograms.items():
+            histogram += other.histograms[name]
+        self.gaps += other.gaps
+        self.account = other.account or self.account
+        return self
+
+
+class StreamingProfiles:
+    """Per-account state over exchanges as they arrive; features derived as the scan derives them.
+
+    ``learn_many`` takes exchanges joined with their signals (the columns of
+    :func:`joined_sql`), in time order. Score before learning: read an account's features, then
+    learn its new exchange.
+
+    >>> import datetime as dt
+    >>> from distillguard.profiles.catalogue import Catalogue
+    >>> stream = StreamingProfiles(Catalogue.build(0.5, ("reasoning_extraction",)))
+    >>> at = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    >>> rows = [dict(_example_row(), ts=at + dt.timedelta(seconds=s)) for s in (0, 1, 5)]
+    >>> stream = stream.learn_many(pa.Table.from_pylist(rows))
+    >>> features = stream.features(["acct-1"]).to_pylist()[0]
+    >>> features["exchanges"], features["gap_mean_s"], features["burst_share"]
+    (3, 2.5, 0.5)
     """
-    on = {name: _count(f"{name} >= {threshold}") for name in rate_signals}
-    base = ", ".join(
-        f"{sql} AS {name}" for name, sql in {**BASE_PARTIAL, **{f"{n}_on": c for n, c in on.items()}}.items()
-    )
-    harvest = "greatest(" + ", ".join(harvest_signals) + ")"
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.states: dict[str, AccountState] = {}
+
+    def learn_account(self, row: Mapping[str, object]) -> StreamingProfiles:
+        """The account's row of the accounts table (account_id and ``ACCOUNT_COLUMNS``)."""
+        state = self.states.setdefault(str(row["account_id"]), AccountState(self.catalogue))
+        state.account = {column: row.get(column) for column in ACCOUNT_COLUMNS}
+        return self
+
+    def learn_many(self, exchanges: pa.Table) -> StreamingProfiles:
+        """Update the states with exchanges (in time order), vectorised per statistic."""
+        if exchanges.num_rows == 0:
+            return self
+        if "tool_count" not in exchanges.column_names and "tools" in exchanges.column_names:
+            exchanges = exchanges.append_column("tool_count", pc.list_value_length(exchanges.column("tools")))
+        accounts = exchanges.column("account_id").to_pylist()
+        observed: dict[str, list] = {}
+        for name, statistic in self.catalogue.scalars.items():
+            expression = statistic.observed()
+            observed[name] = (
+                [True] * exchanges.num_rows if expression is None else _values(expression.arrow(exchanges), exchanges)
+            )
+        keyed: dict[str, list] = {}
+        for name, histogram in self.catalogue.histograms.items():
+            keys = [_values(expression.arrow(exchanges), exchanges) for _, expression in histogram.keys]
+            holds = [True] * exchanges.num_rows if histogram.where is None else _values(
+                histogram.where.arrow(exchanges), exchanges)  # fmt: skip
+            keyed[name] = [key if ok else None for key, ok in zip(zip(*keys, strict=True), holds, strict=True)]
+        seconds = (pc.cast(exchanges.column("ts"), pa.int64()).to_numpy(zero_copy_only=False) / 1e6).tolist()
+        for row, account in enumerate(accounts):
+            state = self.states.get(account)
+            if state is None:
+                state = self.states[account] = AccountState(self.catalogue)
+            for name, values in observed.items():
+                state.scalars[name].update(values[row])
+            for name, values in keyed.items():
+                state.histograms[name].update(values[row])
+            state.gaps.update(seconds[row])
+        return self
+
+    def features(self, account_ids: list[str]) -> pa.Table:
+        """The features of these accounts (each must have been learnt), one row each."""
+        states = [self.states[account] for account in account_ids]
+        size = len(states)
+        scalars: dict[str, np.ndarray | pa.Array] = {}
+        for name in self.catalogue.scalars:
+            values = [state.scalars[name].get() for state in states]
+            if name in ("first_seen", "last_seen"):
+                scalars[name] = pa.array(values, pa.timestamp("us", tz="UTC"))
+            else:
+                scalars[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        histograms = {}
+        for name, histogram in self.catalogue.histograms.items():
+            rows, counts, key_values = [], [], []
+            for position, state in enumerate(states):
+                for key, count in state.histograms[name].get().items():
+                    rows.append(position)
+                    counts.append(count)
+                    key_values.append(key)
+            keys = {
+                key_name: np.array([key[index] for key in key_values], dtype=object)
+                for index, (key_name, _) in enumerate(histogram.keys)
+            }
+            histograms[name] = Keyed(size, np.array(rows, dtype=np.int64), keys, np.array(counts, dtype=float))
+        moments = np.array([list(state.gaps.get().values()) for state in states]).reshape(size, 4)
+        gaps = {column: moments[:, index] for index, column in enumerate(self.catalogue.gaps.COLUMNS)}
+        rows_of_accounts = [state.account or {} for state in states]
+        account = {
+            "account_type": pa.array([r.get("account_type") for r in rows_of_accounts], pa.string()),
+            "verification": pa.array([r.get("verification") for r in rows_of_accounts], pa.string()),
+            "created_at": pa.array([r.get("created_at") for r in rows_of_accounts], pa.timestamp("us", tz="UTC")),
+            "known": pa.array([state.account is not None for state in states]),
+        }
+        merged = Merged(size, scalars, histograms, gaps, account)
+        return self.catalogue.derive(merged, pa.array(account_ids, pa.string()))
+
+
+def _values(values: pa.Array | pa.ChunkedArray | pa.Scalar, table: pa.Table) -> list:
+    if isinstance(values, pa.Scalar):
+        return [values.as_py()] * table.num_rows
+    return values.to_pylist()
+
+
+def _example_row() -> dict:
+    """A joined row for the doctests (see :func:`joined_sql`)."""
     return {
-        "base": f"SELECT account_id, {base} FROM source GROUP BY account_id",
-        "gaps": (
-            "SELECT account_id, count(gap_s) AS gaps, sum(gap_s) AS gap_sum, sum(gap_s * gap_s) AS gap_squares, "
-            f"{_count('gap_s < 2')} AS bursts FROM (SELECT account_id, "
-            "epoch(ts) - epoch(lag(ts) OVER (PARTITION BY account_id ORDER BY ts)) AS gap_s FROM source) "
-            "WHERE gap_s IS NOT NULL GROUP BY account_id"
-        ),
-        "hours": "SELECT account_id, hour(ts) AS hour, count(*) AS n FROM source GROUP BY account_id, hour(ts)",
-        "capabilities": "SELECT account_id, capability, count(*) AS n FROM source GROUP BY account_id, capability",
-        # A template is what opens a conversation: later turns carry tool results and follow-ups
-        # ("Command output: ...", "Why?") that every agent and every chat shares. `n` counts the
-        # conversations a template opened, `exchanges` every exchange of those conversations.
-        "templates": (
-            "WITH conversations AS (SELECT account_id, conversation_id, count(*) AS size FROM source "
-            "WHERE conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
-            "SELECT j.account_id, j.template_key, count(*) AS n, " + _total("coalesce(c.size, 1)") + " AS exchanges "
-            "FROM source j LEFT JOIN conversations c "
-            "ON c.account_id = j.account_id AND c.conversation_id = j.conversation_id "
-            "WHERE j.turn = 0 GROUP BY j.account_id, j.template_key"
-        ),
-        # identical requests opening conversations at temperature 0, for the repeats of accounts
-        # and templates
-        "requests": (
-            "SELECT account_id, template_key, hash(system, prompt) AS request, count(*) AS copies FROM source "
-            "WHERE temperature = 0 AND turn = 0 GROUP BY account_id, template_key, request"
-        ),
-        "template_signals": (
-            f"SELECT template_key, count(*) AS n, {_count('turn = 0')} AS openers, "
-            f"{_count(f'{harvest} >= {threshold}')} AS harvest_on, "
-            f"{_count(f'greatest({harvest}, cot_elicitation) >= {threshold}')} AS elicits_on, "
-            "bool_and(template_generic) AS generic FROM source GROUP BY template_key"
-        ),
-    }
+        "exchange_id": "ex-1", "account_id": "acct-1", "model": "m", "turn": 0, "n": 1, "temperature": 0.7,
+        "reasoning": False, "system": None, "prompt": "hi", "max_tokens": 100, "output_tokens": 10,
+        "input_tokens": 5, "reasoning_tokens": 0, "status": 200, "n_images": 0, "client_ip": "10.0.0.1",
+        "user_agent": "ua", "end_user_id": None, "tools": [], "capability": "chat", "template_key": "t1",
+        "prompt_chars": 2, "reasoning_extraction": 0.0,
+    }  # fmt: skip
 
 
-def merge_queries(rate_signals: list[str]) -> dict[str, str]:
-    """SQL over the summaries of every slice (relations ``part_<name>`` of :func:`partial_queries`)
-    and ``accounts``: the inputs of :func:`finish_profiles`, and the content of each template."""
-    base = ", ".join(f"{f.sql} AS {f.name}" for f in (*BASE_FEATURES, *signal_rate_features(rate_signals)))
-    timing = ", ".join(f"{f.sql} AS {f.name}" for f in TIMING_FEATURES)
-    return {
-        "base": f"SELECT account_id, {base} FROM part_base GROUP BY account_id",
-        "timing": (
-            # slices of one day may overlap in time: their gap counts as 0, not negative
-            "WITH slices AS (SELECT account_id, greatest(gap_s, 0) AS gap_s FROM (SELECT account_id, "
-            "epoch(first_seen) - epoch(lag(last_seen) OVER (PARTITION BY account_id ORDER BY first_seen, last_seen)) "
-            "AS gap_s FROM part_base) WHERE gap_s IS NOT NULL), "
-            "between_slices AS (SELECT account_id, count(*) AS gaps, sum(gap_s) AS gap_sum, "
-            f"sum(gap_s * gap_s) AS gap_squares, {_count('gap_s < 2')} AS bursts FROM slices GROUP BY account_id) "
-            "SELECT account_id, "
-            + timing
-            + " FROM (SELECT account_id, gaps, gap_sum, gap_squares, bursts FROM part_gaps "
-            "UNION ALL SELECT * FROM between_slices) "
-            "GROUP BY account_id HAVING sum(gaps) > 0"
-        ),
-        "hours": f"SELECT account_id, hour, {_total('n')} AS n FROM part_hours GROUP BY account_id, hour",
-        "capabilities": (
-            f"SELECT account_id, capability, {_total('n')} AS n FROM part_capabilities GROUP BY account_id, capability"
-        ),
-        "templates": (
-            f"SELECT account_id, template_key, {_total('n')} AS n, {_total('exchanges')} AS exchanges "
-            "FROM part_templates GROUP BY account_id, template_key"
-        ),
-        "repeats": (
-            "SELECT account_id, CAST(sum(copies - 1) AS DOUBLE) AS greedy_repeats FROM (SELECT account_id, request, "
-            "sum(copies) AS copies FROM part_requests GROUP BY account_id, request) GROUP BY account_id"
-        ),
-        "metadata": (
-            "SELECT p.account_id, "
-            + ", ".join(f"{f.sql} AS {f.name}" for f in ACCOUNT_FEATURES)
-            + " FROM part_base p JOIN accounts a ON a.account_id = p.account_id GROUP BY p.account_id"
-        ),
-    }
-
-
-# Per template: how often it asks for content made to train on, and how often its openers
-# re-send an identical request at temperature 0 (benchmark runs), for linking.
-TEMPLATE_CONTENT_SQL = (
-    "WITH repeats AS (SELECT template_key, sum(copies) - count(*) AS repeats FROM (SELECT template_key, request, "
-    "sum(copies) AS copies FROM part_requests GROUP BY template_key, request) GROUP BY template_key) "
-    "SELECT t.template_key, CAST(sum(t.harvest_on) AS DOUBLE) / sum(t.n) AS harvest, "
-    "CAST(sum(t.elicits_on) AS DOUBLE) / sum(t.n) AS elicits, "
-    "coalesce(any_value(r.repeats), 0) / greatest(sum(t.openers), 1) AS greedy_repeats, "
-    "bool_and(t.generic) AS generic FROM part_template_signals t LEFT JOIN repeats r USING (template_key) "
-    "GROUP BY t.template_key"
-)
-
-
-def _normalised_entropy(counts: np.ndarray) -> np.ndarray:
-    """Row-wise entropy of count rows, scaled to 0..1 by the log of the number of columns."""
-    totals = counts.sum(axis=1, keepdims=True)
-    probabilities = np.divide(counts, totals, out=np.zeros_like(counts, dtype=float), where=totals > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(probabilities > 0, -probabilities * np.log(probabilities), 0.0)
-    return terms.sum(axis=1) / np.log(counts.shape[1]) if counts.shape[1] > 1 else np.zeros(len(counts))
-
-
-def _longest_quiet_run(hours: np.ndarray, quiet_share: float = 0.02) -> np.ndarray:
-    """Longest circular run of hours whose share of activity is under ``quiet_share``."""
-    totals = hours.sum(axis=1, keepdims=True)
-    quiet = (hours < quiet_share * np.maximum(totals, 1)).astype(np.int8)
-    doubled = np.concatenate([quiet, quiet], axis=1)  # circular: 23h runs into 0h
-    best = np.zeros(len(hours), dtype=np.int16)
-    run = np.zeros(len(hours), dtype=np.int16)
-    for column in range(doubled.shape[1]):
-        run = np.where(doubled[:, column] == 1, run + 1, 0)
-        best = np.maximum(best, run)
-    return np.minimum(best, 24)
-
-
-def _pivot(table: pa.Table, key: str, accounts: pa.Array, categories: list) -> np.ndarray:
-    """Counts as a dense matrix: one row per account (in ``accounts`` order), one column per category."""
-    matrix = np.zeros((len(accounts), len(categories)), dtype=np.float64)
-    if table.num_rows == 0:
-        return matrix
-    rows = pc.index_in(table.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
-    columns = pc.index_in(table.column(key), value_set=pa.array(categories)).to_numpy(zero_copy_only=False)
-    counts = table.column("n").to_numpy()
-    valid = ~(np.isnan(rows.astype(float)) | np.isnan(columns.astype(float)))
-    np.add.at(matrix, (rows[valid].astype(int), columns[valid].astype(int)), counts[valid])
-    return matrix
-
-
-def finish_profiles(
-    base: pa.Table,
-    timing: pa.Table,
-    hours: pa.Table,
-    capabilities: pa.Table,
-    templates: pa.Table,
-    metadata: pa.Table,
-    repeats: pa.Table,
-) -> pa.Table:
-    """Join the SQL results and add the histogram features; one row per account."""
-    accounts = base.column("account_id")
-    hour_matrix = _pivot(hours, "hour", accounts, list(range(24)))
-    capability_names = sorted(c for c in pc.unique(capabilities.column("capability")).to_pylist() if c is not None)
-    capability_matrix = _pivot(capabilities, "capability", accounts, capability_names)
-    capability_totals = np.maximum(capability_matrix.sum(axis=1), 1)
-    top = capability_matrix.argmax(axis=1) if capability_names else np.zeros(len(accounts), dtype=int)
-    top_template = _top_template_share(templates, accounts)
-    result = base
-    derived = {
-        "hour_entropy": _normalised_entropy(hour_matrix),
-        "sleep_hours": _longest_quiet_run(hour_matrix),
-        "capability_entropy": _normalised_entropy(capability_matrix),
-        "top_capability": pa.array([capability_names[i] for i in top] if capability_names else [None] * len(top)),
-        "top_capability_share": capability_matrix.max(axis=1, initial=0) / capability_totals,
-        "top_template_share": top_template["share"],
-        "templates_per_1k": top_template["distinct"] / np.maximum(top_template["total"], 1) * 1000,
-        "greedy_repeat_share": pc.fill_null(
-            pc.take(repeats.column("greedy_repeats"), pc.index_in(accounts, value_set=repeats.column("account_id"))),
-            0.0,
-        ).to_numpy(zero_copy_only=False)
-        / np.maximum(base.column("exchanges").to_numpy(zero_copy_only=False), 1),
-    }
-    for name, values in derived.items():
-        result = result.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
-    for table, features in ((timing, TIMING_FEATURES), (metadata, ACCOUNT_FEATURES)):
-        positions = pc.index_in(accounts, value_set=table.column("account_id"))
-        for feature in features:
-            result = result.append_column(feature.name, pc.take(table.column(feature.name), positions))
-    return result
-
-
-def _top_template_share(templates: pa.Table, accounts: pa.Array) -> dict[str, np.ndarray]:
-    if templates.num_rows == 0:
-        return {"share": np.zeros(len(accounts)), "distinct": np.zeros(len(accounts)), "total": np.zeros(len(accounts))}
-    grouped = templates.group_by("account_id").aggregate([("n", "max"), ("n", "sum"), ("n", "count")])
-    positions = pc.index_in(accounts, value_set=grouped.column("account_id"))
-    top = pc.take(grouped.column("n_max"), positions).to_numpy(zero_copy_only=False).astype(float)
-    total = pc.take(grouped.column("n_sum"), positions).to_numpy(zero_copy_only=False).astype(float)
-    distinct = pc.take(grouped.column("n_count"), positions).to_numpy(zero_copy_only=False).astype(float)
-    return {
-        "share": np.nan_to_num(top / np.maximum(total, 1)),
-        "distinct": np.nan_to_num(distinct),
-        "total": np.nan_to_num(total),
-    }
+__all__ = [
+    "AccountState",
+    "Catalogue",
+    "Feature",
+    "StreamingProfiles",
+    "joined_sql",
+    "merge_queries",
+    "partial_queries",
+    "profiles_from_tables",
+]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from distillguard.engines.base import Engine
 from distillguard.errors import DistillguardError
+from distillguard.findings import Findings
 
 PROMPT_PREVIEW_CHARS = 280
 _PALETTE = ("#c0392b", "#2471a3", "#d68910", "#7d3c98", "#138d75", "#a04000", "#2e4053", "#b03a2e")
@@ -64,45 +65,58 @@ def _timeline_svg(series: dict[str, list[tuple[datetime, int]]], width: int = 90
     return "".join(parts) + f"<div class='legend'>{legend}</div>"
 
 
-def write_report(findings: Path, engine, run: dict, top_campaigns: int = 8, top_accounts: int = 60) -> Path:  # type: ignore[no-untyped-def]
-    """Write ``report.html`` from a findings folder; ``engine`` has the scan's relations
-    (``exchanges``, ``joined``, ``members``) for example prompts and the timeline; ``run`` is
-    what run.json records."""
-    accounts = pq.read_table(findings / "accounts.parquet")
-    campaigns = pq.read_table(findings / "campaigns.parquet").to_pylist()
+def write_report(
+    folder: Path,
+    findings: Findings,
+    engine: Engine,
+    exchanges: str,
+    joined: str,
+    top_campaigns: int = 8,
+    top_accounts: int = 60,
+) -> Path:
+    """Write ``report.html`` into ``folder``: the findings, with example prompts and the hourly
+    timeline read through ``engine`` from the relations ``exchanges`` and ``joined`` (exchanges
+    with their signals) the scan used."""
+    accounts = findings.accounts
+    campaigns = findings.campaigns.to_pylist()
+    shown = campaigns[:top_campaigns]
     examples: dict[str, dict] = {}
-    wanted = [i for c in campaigns[:top_campaigns] for i in c["example_exchange_ids"][:3]]
+    wanted = [i for c in shown for i in c["example_exchange_ids"][:3]]
     if wanted:
-        engine.register("wanted_examples", pa.table({"exchange_id": wanted}))
+        listed = engine.register_arrow("wanted_examples", pa.table({"exchange_id": wanted}))
         for row in engine.table(
-            "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.system, e.prompt FROM exchanges e "
-            "JOIN wanted_examples w USING (exchange_id)"
+            "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.system, e.prompt "
+            f"FROM {exchanges} e JOIN {listed} w ON w.exchange_id = e.exchange_id"
         ).to_pylist():
             examples[row["exchange_id"]] = row
     # one example opening per template indicator, so the analyst reads the template, not a hash
     template_texts: dict[str, str] = {}
-    keys = sorted({i["value"] for c in campaigns[:top_campaigns] for i in c["indicators"] if i["kind"] == "template"})
+    keys = sorted({i["value"] for c in shown for i in c["indicators"] if i["kind"] == "template"})
     if keys:
-        engine.register("wanted_templates", pa.table({"template_key": keys}))
+        listed = engine.register_arrow("wanted_templates", pa.table({"template_key": keys}))
         for row in engine.table(
-            "SELECT j.template_key, any_value(concat_ws(' ⏎ ', e.system, e.prompt)) AS text FROM joined j "
-            "JOIN wanted_templates w USING (template_key) JOIN exchanges e ON e.exchange_id = j.exchange_id "
-            "WHERE j.turn = 0 GROUP BY j.template_key"
+            "SELECT template_key, text FROM (SELECT j.template_key, concat_ws(' ⏎ ', e.system, e.prompt) AS text, "
+            "row_number() OVER (PARTITION BY j.template_key ORDER BY j.exchange_id) AS rank "
+            f"FROM {joined} j JOIN {listed} w ON w.template_key = j.template_key "
+            f"JOIN {exchanges} e ON e.exchange_id = j.exchange_id WHERE j.turn = 0) WHERE rank = 1"
         ).to_pylist():
             text = row["text"] or ""
             template_texts[row["template_key"]] = text[:140] + ("…" if len(text) > 140 else "")
-    series: dict[str, list[tuple[datetime, int]]] = {}
-    if campaigns:
-        rows = engine.table(
-            "SELECT m.campaign, date_trunc('hour', j.ts) AS hour, count(*) AS n FROM joined j "
-            "JOIN members m USING (account_id) GROUP BY ALL ORDER BY hour"
-        ).to_pylist()
-        shown = [c["campaign_id"] for c in campaigns[:top_campaigns]]  # by risk, as the legend reads
-        series = {name: [] for name in shown}
-        for row in rows:
-            name = f"C{row['campaign'] + 1:04d}"
-            if name in series:
-                series[name].append((row["hour"], row["n"]))
+    series: dict[str, list[tuple[datetime, int]]] = {c["campaign_id"]: [] for c in shown}  # by risk, as listed
+    if shown:
+        members = engine.register_arrow(
+            "shown_members",
+            findings.members().filter(
+                pc.is_in(findings.members().column("campaign_id"), value_set=pa.array(list(series)))
+            ),
+        )
+        hour = "date_trunc('hour', j.ts)"
+        for row in engine.table(
+            f"SELECT m.campaign_id, {hour} AS hour, count(*) AS n FROM {joined} j "
+            f"JOIN {members} m ON m.account_id = j.account_id GROUP BY m.campaign_id, {hour} ORDER BY hour"
+        ).to_pylist():
+            series[row["campaign_id"]].append((row["hour"], row["n"]))
+    run = findings.run
     flagged = accounts.filter(pc.not_equal(accounts.column("verdict"), "benign"))
     body = [
         "<header><h1>distillguard findings</h1>",
@@ -144,8 +158,10 @@ def write_report(findings: Path, engine, run: dict, top_campaigns: int = 8, top_
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{_CSS}</style></head>"
         f"<body><main>{''.join(body)}</main></body></html>"
     )
-    path = findings / "report.html"
-    path.write_text(page, encoding="utf-8")
+    path = folder / "report.html"
+    partial = folder / "report.html.tmp"
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(path)
     return path
 
 
@@ -215,25 +231,19 @@ def _accounts_table(rows: list[dict]) -> str:
     return "".join(lines)
 
 
-def explain_account(findings: Path, account_id: str) -> str:
+def explain_account(findings: Findings, account_id: str) -> str:
     """One account's case as plain text: verdict, risk, reasons, campaign."""
-    path = findings / "accounts.parquet"
-    if not path.exists():
-        raise DistillguardError("no accounts.parquet here", where=str(findings), hint="run `distillguard scan` first")
-    table = pq.read_table(path)
-    rows = table.filter(pc.equal(table.column("account_id"), account_id)).to_pylist()
-    if not rows:
-        raise DistillguardError(f"account {account_id!r} is not in these findings", where=str(path))
-    row = rows[0]
+    row = findings.account(account_id)
+    if row is None:
+        raise DistillguardError(f"account {account_id!r} is not in these findings")
     lines = [
         f"account {row['account_id']}: {row['verdict']} (risk {row['risk']:.2f}; on its own {row['own_risk']:.2f})",
         f"  {row['exchanges']:,} exchanges, {_when(row['first_seen'])} → {_when(row['last_seen'])}",
     ]
     if row["campaign_id"]:
-        campaigns = pq.read_table(findings / "campaigns.parquet")
-        campaign = campaigns.filter(pc.equal(campaigns.column("campaign_id"), row["campaign_id"])).to_pylist()
+        campaign = findings.campaign(row["campaign_id"])
         if campaign:
-            lines.append(f"  campaign {row['campaign_id']} (risk {campaign[0]['risk']:.2f}): {campaign[0]['summary']}")
+            lines.append(f"  campaign {row['campaign_id']} (risk {campaign['risk']:.2f}): {campaign['summary']}")
     lines.append("  reasons:")
     for reason in row["reasons"] or [{"signal": "-", "value": 0, "weight": 0, "detail": "no evidence"}]:
         lines.append(f"    {reason['weight']:+.2f}  {reason['signal']} = {reason['value']:.3g}: {reason['detail']}")

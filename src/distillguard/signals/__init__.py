@@ -2,20 +2,20 @@
 
 from distillguard.signals.request import (
     CAPABILITIES,
-    ON,
     SCORE_COLUMNS,
     SIGNAL_COLUMNS,
     SIGNALS_SCHEMA,
     SignalColumn,
+    default_threshold,
     request_signals,
 )
 
 __all__ = [
     "CAPABILITIES",
-    "ON",
     "SCORE_COLUMNS",
     "SIGNALS_SCHEMA",
     "SIGNAL_COLUMNS",
     "SignalColumn",
+    "default_threshold",
     "request_signals",
 ]

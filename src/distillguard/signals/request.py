@@ -9,8 +9,8 @@ How the family scores are made (``cot_elicitation`` ... ``censorship_rewrite``, 
 part of ``agentic``): each family's strong cues are counted and its weak cues matched, on rows
 that also hold a trigger word (of any family). A family scores 0 without a strong cue,
 ``SCORE_STRONG`` with one, plus ``SCORE_SUPPORT`` for a supporting weak cue and plus
-``SCORE_SUPPORT`` for a second strong cue (capped at 1). A signal is "on" at ``ON`` (0.5) or
-more, i.e. as soon as one strong cue is present.
+``SCORE_SUPPORT`` for a second strong cue (capped at 1). A signal is "on" at the settings'
+``signal_threshold`` (0.5 by default) or more, i.e. as soon as one strong cue is present.
 
 How it stays fast, with the scores still RE2's own (tests/test_signals_fast_paths.py): one
 Hyperscan pass per row finds the few rows where a chunk of strong cues may match
@@ -24,6 +24,7 @@ compiles a pattern on every Arrow call, several milliseconds for the large ones)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -38,7 +39,6 @@ from distillguard.signals.multiscan import MultiScan
 from distillguard.signals.template import template_keys
 from distillguard.signals.text import ascii_form, per_form, slice_chars
 
-ON = 0.5
 SCORE_STRONG = 0.7
 SCORE_SUPPORT = 0.15
 SCORE_PERSONA_SYSTEM = 0.8  # a persona opening the system prompt
@@ -214,11 +214,21 @@ _CAPABILITY_PATTERN = "(?i)" + "|".join(
 _WRITING_PATTERN = lexicon.unicode_words(lexicon.CAPABILITY_CUES["writing"])
 
 
-def request_signals(table: pa.Table | pa.RecordBatch) -> pa.Table:
+@cache
+def default_threshold() -> float:
+    """The default settings' ``signal_threshold``: where a 0..1 signal is on."""
+    from distillguard.settings import load_settings
+
+    return load_settings().signal_threshold
+
+
+def request_signals(table: pa.Table | pa.RecordBatch, *, on: float | None = None) -> pa.Table:
     """Signals of each exchange: one row per input row, in order, with ``SIGNALS_SCHEMA``.
 
     ``table`` has canonical exchange columns (:data:`distillguard.schema.EXCHANGE_SCHEMA`);
-    only ``REQUIRED_COLUMNS`` are read.
+    only ``REQUIRED_COLUMNS`` are read. ``on`` is the settings' ``signal_threshold`` (the
+    default settings' when not given): a request whose chain-of-thought signal is on is about
+    reasoning, one whose agentic signal is on is agentic.
 
     >>> from datetime import datetime, UTC
     >>> rows = pa.table({"exchange_id": ["e1", "e2"], "account_id": ["a", "b"],
@@ -243,11 +253,14 @@ def request_signals(table: pa.Table | pa.RecordBatch) -> pa.Table:
     table = table.select(list(REQUIRED_COLUMNS))
     if table.num_rows == 0:
         return SIGNALS_SCHEMA.empty_table()
-    parts = [_signals_of_batch(batch) for batch in table.to_batches(max_chunksize=CHUNK_ROWS) if batch.num_rows]
+    threshold = default_threshold() if on is None else on
+    parts = [
+        _signals_of_batch(batch, threshold) for batch in table.to_batches(max_chunksize=CHUNK_ROWS) if batch.num_rows
+    ]
     return pa.Table.from_batches(parts, schema=SIGNALS_SCHEMA)
 
 
-def _signals_of_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+def _signals_of_batch(batch: pa.RecordBatch, on: float) -> pa.RecordBatch:
     n = batch.num_rows
     # System prompts repeat massively (one per pipeline or product): everything read from
     # the system prompt alone is computed once per distinct system prompt.
@@ -265,7 +278,7 @@ def _signals_of_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     scores["agentic"] = np.minimum(agentic, 1.0)
 
     n_images = np.asarray(pc.fill_null(batch.column("n_images"), 0), dtype=np.int64)
-    capability = _capability(systems, prompt, scores, n_images)
+    capability = _capability(systems, prompt, scores, n_images, on)
     language = detect_language(_prompt_or_system(systems, prompt), ascii=_prompt_or_system_ascii(systems, prompt))
     template_key, template_generic = template_keys(system, prompt.text, prompt_ascii=prompt.ascii)
 
@@ -434,7 +447,9 @@ def _persona_score(systems: _Distinct, prompt: _Texts) -> np.ndarray:
     return np.minimum(score, 1.0)
 
 
-def _capability(systems: _Distinct, prompt: _Texts, scores: dict[str, np.ndarray], n_images: np.ndarray) -> pa.Array:
+def _capability(
+    systems: _Distinct, prompt: _Texts, scores: dict[str, np.ndarray], n_images: np.ndarray, on: float
+) -> pa.Array:
     text = pc.binary_join_element_wise(
         systems.per_row(systems.head(CAPABILITY_SYSTEM)), prompt.head(CAPABILITY_PROMPT), "\n"
     )
@@ -449,7 +464,7 @@ def _capability(systems: _Distinct, prompt: _Texts, scores: dict[str, np.ndarray
         hit = valid & group & ~decided
         result[hit] = name
         decided |= hit
-    reasoning = ~decided & (scores["cot_elicitation"] >= ON)
+    reasoning = ~decided & (scores["cot_elicitation"] >= on)
     result[reasoning] = "reasoning"
     decided |= reasoning
     # Writing verbs and greetings only decide what no domain cue did: read them there only.
@@ -464,5 +479,5 @@ def _capability(systems: _Distinct, prompt: _Texts, scores: dict[str, np.ndarray
         result[short[greeting]] = "chit_chat"
     # What the request is built for overrides what its text talks about.
     result[n_images > 0] = "vision"
-    result[scores["agentic"] >= ON] = "agentic"
+    result[scores["agentic"] >= on] = "agentic"
     return pa.array(result, pa.string())
