@@ -152,3 +152,8 @@ def test_a_catalogue_feature_reads_only_declared_columns(tmp_path: Path) -> None
         for _, expression in histogram.keys:
             used |= expression.columns()
     assert used <= declared
+
+
+def test_the_readme_lists_the_catalogue_as_it_is() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert CATALOGUE.documentation() in readme

@@ -287,6 +287,26 @@ def scan(
 
 
 @app.command()
+def features(
+    settings_file: Annotated[Path | None, typer.Option("--settings", help="Detection settings YAML.")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the table as Markdown.")] = False,
+) -> None:
+    """List the account features (the names settings may use as evidence), with unit and meaning."""
+    from distillguard.profiles import Catalogue
+    from distillguard.settings import load_settings
+
+    try:
+        catalogue = Catalogue.build(load_settings(settings_file).signal_threshold)
+    except DistillguardError as error:
+        raise _fail(error) from error
+    if markdown:
+        console.print(catalogue.documentation(), highlight=False, markup=False, soft_wrap=True)
+        return
+    rows = [(f.name, f.unit, f.description) for f in catalogue.features]
+    _print_table("account features", ("feature", "unit", "meaning"), rows, fold=True)
+
+
+@app.command()
 def explain(
     account: Annotated[str, typer.Argument(help="The account id.")],
     findings: Annotated[Path, typer.Option("--findings", "-f", help="Findings folder of a scan.")] = Path("findings"),
