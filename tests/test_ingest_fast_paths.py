@@ -253,6 +253,19 @@ def test_bulk_reading_keeps_what_the_host_froze() -> None:
         gc.unfreeze()
 
 
+def test_a_library_ingest_leaves_the_process_settings_alone(tmp_path: Path) -> None:
+    """Only the CLI enters bulk_reading: a program that ingests through the API keeps its gc."""
+    from distillguard.workspace import Workspace
+
+    logs = write_jsonl(tmp_path / "logs.jsonl", [exchange(i) for i in range(20)])
+    thresholds = gc.get_threshold()
+    seen = []
+    with Workspace.create(tmp_path / "ws") as workspace:
+        summary = workspace.ingest([logs], on_progress=lambda _path, _records: seen.append(gc.get_threshold()))
+    assert summary.ingested == 20
+    assert seen and all(during == thresholds for during in seen)
+
+
 def test_readers_allocate_in_the_reading_pool(tmp_path: Path) -> None:
     """The readers hand their own pool to Arrow (jemalloc where Arrow has it), not the default."""
     from distillguard.arrow_pool import READ_POOL

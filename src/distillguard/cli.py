@@ -114,11 +114,15 @@ def ingest(
     Records that cannot be read go to the workspace's quarantine with their file, line and
     reason. Exit code 0: all read; 3: done, but some records were quarantined; 1: error.
     """
-    from distillguard.ingest.base import ReadOptions
+    from distillguard.ingest.base import ReadOptions, bulk_reading
     from distillguard.workspace import Workspace
 
     try:
-        with Workspace.create(workspace, memory_limit) as ws, _progress(quiet, "ingesting records") as progress:
+        with (
+            Workspace.create(workspace, memory_limit) as ws,
+            _progress(quiet, "ingesting records") as progress,
+            bulk_reading(),
+        ):
 
             def advance(_path: str, records: int) -> None:
                 if progress is not None:
@@ -243,6 +247,7 @@ def scan(
     """Find distillation campaigns: signals, account profiles, linking, findings and report."""
     import tempfile
 
+    from distillguard.ingest.base import bulk_reading
     from distillguard.scan import scan_workspace
     from distillguard.schema import parse_timestamp
     from distillguard.settings import load_settings
@@ -258,12 +263,11 @@ def scan(
             # a workspace to scan must exist; log files go to a fresh one that lives for the scan
             opened = Workspace.open(workspace, memory_limit) if workspace else None
             with opened or Workspace.create(Path(scratch) / "workspace", memory_limit) as ws:
-                if logs:
-                    summary = ws.ingest(logs, accounts or [])
+                if logs or accounts:
+                    with bulk_reading():
+                        summary = ws.ingest(logs or [], accounts or [])
                     if summary.quarantined and not quiet:
                         errors.print(f"{summary.quarantined:,} records quarantined in {summary.quarantine_file}")
-                elif accounts:
-                    ws.ingest(accounts=accounts)
                 with _progress(quiet, "scanning") as progress:
 
                     def stage(name: str) -> None:

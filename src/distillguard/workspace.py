@@ -31,7 +31,7 @@ from distillguard import __version__
 from distillguard.engines.duckdb import DuckDBEngine, quote_literal
 from distillguard.errors import DistillguardError, WorkspaceError
 from distillguard.ingest import expand_inputs, reader_for
-from distillguard.ingest.base import ReadOptions, bulk_reading, quarantine_table
+from distillguard.ingest.base import ReadOptions, quarantine_table
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
@@ -192,7 +192,7 @@ class Workspace:
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
         try:
-            with _QuarantineWriter(quarantine_path, run_id) as quarantine, bulk_reading():
+            with _QuarantineWriter(quarantine_path, run_id) as quarantine:
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
                         reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
