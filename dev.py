@@ -48,6 +48,7 @@ def test() -> int:
     steps = [
         [str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "scripts", "dev.py"],
         [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "scripts", "dev.py"],
+        [str(BIN / "mypy"), "src"],
         [str(BIN / "python"), "-m", "pytest", "-q", "src", "tests", *sys.argv[2:]],
     ]
     for step in steps:

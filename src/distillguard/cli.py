@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,11 @@ from rich.table import Table
 from distillguard import __version__
 from distillguard.errors import DistillguardError
 from distillguard.workspace import DEFAULT_MEMORY_LIMIT
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from distillguard.workspace import IngestSummary
 
 # Exit codes (documented in the README):
 EXIT_OK = 0
@@ -144,7 +149,7 @@ def ingest(
     raise typer.Exit(EXIT_QUARANTINED if summary.quarantined else EXIT_OK)
 
 
-def _print_ingest(summary) -> None:  # type: ignore[no-untyped-def]
+def _print_ingest(summary: IngestSummary) -> None:
     table = Table(title=f"ingest run {summary.run_id}", title_justify="left")
     for column in ("file", "format", "records", "rows", "quarantined", "skipped"):
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
@@ -345,7 +350,9 @@ def evaluate(
     console.print(f"written to {target}")
 
 
-def _time_to_detection(workspace: Path, accounts_table, labels_table, points: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def _time_to_detection(
+    workspace: Path, accounts_table: pa.Table, labels_table: pa.Table, points: int
+) -> list[dict[str, Any]]:
     """Scan the workspace up to ``points`` evenly spaced times and see when each campaign shows."""
     import tempfile
 
@@ -366,7 +373,7 @@ def _time_to_detection(workspace: Path, accounts_table, labels_table, points: in
     return detection_times(snapshots, accounts_table, labels_table)
 
 
-def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], fold: bool = False) -> None:
+def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]], fold: bool = False) -> None:
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold" if fold else "ellipsis")

@@ -572,8 +572,8 @@ def _extra_column(values: list[Any], slow: np.ndarray) -> pa.Array:
     or a dict JSON cannot hold, is left to the record path, which merges, normalises or fails."""
     if set(map(type, values)) == {dict}:  # what mappers give
         with suppress(TypeError):
-            texts = [orjson.dumps(extra, default=str) if extra else b"{}" for extra in values]
-            return pa.array(texts, pa.string(), memory_pool=READ_POOL)
+            dumped = [orjson.dumps(extra, default=str) if extra else b"{}" for extra in values]
+            return pa.array(dumped, pa.string(), memory_pool=READ_POOL)
     texts: list[bytes | None] = []
     for index, extra in enumerate(values):
         text = None

@@ -168,7 +168,11 @@ class TruncatedInput(Exception):
     """The compressed stream ended early; what was read before stays good."""
 
 
-def open_binary(path: Path) -> BinaryIO:
+# What open_binary returns: a stream whose ``read1`` returns what one decompression step yields.
+ByteStream = gzip.GzipFile | zstandard.ZstdDecompressionReader | io.BufferedReader
+
+
+def open_binary(path: Path) -> ByteStream:
     """Open a file for reading, decompressing gzip or zstd by their magic bytes.
 
     Every stream returned has ``read1``, which returns what one decompression step yields:
@@ -178,10 +182,10 @@ def open_binary(path: Path) -> BinaryIO:
     head = raw.read(4)
     raw.seek(0)
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     if head == ZSTD_MAGIC:
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)  # type: ignore[return-value]
-    return raw  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+    return raw
 
 
 _READ_ERRORS = (EOFError, OSError, zlib.error, zstandard.ZstdError)

@@ -375,9 +375,9 @@ def _family_scores(systems: _Distinct, prompt: _Texts) -> dict[str, np.ndarray]:
     if other_rows.size:
         hot[other_rows] = _matches(text.take(pa.array(other_rows)), _TRIGGERS_OTHER)
     strong = np.zeros((len(_TEXT_FAMILIES), candidates.size), dtype=np.int64)
-    for chunk, (family, _, on_ascii_rows) in enumerate(_CHUNKS):
+    for chunk, (family_index, _, on_ascii_rows) in enumerate(_CHUNKS):
         rows = maybe[chunk] & hot if on_ascii_rows else maybe[chunk] & hot & non_ascii
-        strong[family] += _count_rows(text, rows, ascii, _CHUNK_PATTERNS[chunk])
+        strong[family_index] += _count_rows(text, rows, ascii, _CHUNK_PATTERNS[chunk])
     for index, name in enumerate(_TEXT_FAMILIES):
         family = lexicon.FAMILIES[name]
         counts = strong[index]
