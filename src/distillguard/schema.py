@@ -661,7 +661,3 @@ def _number_micros(numbers: list[int | float], positions: np.ndarray, micros: np
     result = np.where(exact, np.where(usable, integers, 0) * 1_000_000, result)
     micros[positions[usable]] = result[usable]
     done[positions[usable]] = True
-
-
-def empty_exchanges() -> pa.Table:
-    return EXCHANGE_SCHEMA.empty_table()

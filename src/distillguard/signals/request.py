@@ -2,8 +2,8 @@
 
 Every signal is computed for a whole batch by Arrow (RE2), Hyperscan and numpy passes; no
 Python runs per exchange except one Hyperscan call per row and hashing each *distinct*
-template text once. The columns are named once, in :data:`SIGNAL_COLUMNS`; profiles, the
-streaming scorer and the report derive their names from it.
+template text once. The columns are named once, in :data:`SIGNAL_COLUMNS`; profiles and the
+report derive their names from it.
 
 How the family scores are made (``cot_elicitation`` ... ``censorship_rewrite``, and the text
 part of ``agentic``): each family's strong cues are counted and its weak cues matched, on rows
@@ -156,8 +156,8 @@ _TEXT_FAMILIES = tuple(name for name in lexicon.FAMILIES if name != "persona_sys
 _ALL_TRIGGERS = [t for name in _TEXT_FAMILIES for t in lexicon.FAMILIES[name].triggers]
 _TRIGGERS_ASCII = lexicon.trigger_pattern([t for t in _ALL_TRIGGERS if t.isascii()])
 _TRIGGERS_OTHER = lexicon.trigger_pattern([t for t in _ALL_TRIGGERS if not t.isascii()])
-# The strong cues of each family in chunks (see lexicon.Family.strong_chunks): (family index,
-# union of the chunk's cues, whether the chunk is read on rows without non-ASCII text).
+# The strong cues of each family in chunks (see lexicon.Family.strong_chunk_cues): (family
+# index, the chunk's cues, whether the chunk is read on rows without non-ASCII text).
 _CHUNKS = tuple(
     (index, cues, ascii)
     for index, name in enumerate(_TEXT_FAMILIES)
