@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up a virtualenv in .venv and run the demo or the test suite: `python3 dev.py demo|test`.
 
-Needs only Python 3.11+ and pip; everything else is installed into .venv from pinned versions.
+Needs only Python 3.11+ and pip; everything else is installed into .venv from pinned versions
+(pyproject.toml pins the direct dependencies, constraints.txt every package).
 """
 
 from __future__ import annotations
@@ -14,25 +15,27 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+CONSTRAINTS = ROOT / "constraints.txt"
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def setup() -> None:
-    """Create .venv and install the project with its dev extras, once per pyproject change."""
+    """Create .venv and install the project with its dev extras, once per change of
+    pyproject.toml or constraints.txt."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older Python
         sys.exit(f"distillguard needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print("creating .venv ...", flush=True)
         venv.create(VENV, with_pip=True)
     stamp = VENV / ".installed"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return
     print("installing distillguard and its pinned dependencies into .venv ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip==25.3"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]", "-c", str(CONSTRAINTS)], check=True)
     stamp.write_text(wanted)
 
 
@@ -48,6 +51,7 @@ def test() -> int:
     steps = [
         [str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "scripts", "dev.py"],
         [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "scripts", "dev.py"],
+        [str(BIN / "mypy"), "src"],
         [str(BIN / "python"), "-m", "pytest", "-q", "src", "tests", *sys.argv[2:]],
     ]
     for step in steps:

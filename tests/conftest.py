@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +17,17 @@ from distillguard.profiles import Catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def corpus_or_skip(corpus: Path = CORPUS) -> Path:
+    """The shared prompt corpus, for a test that needs it: where it is missing the test is
+    skipped, except under CI (``CI`` set), where it fails, so that the quality floors measured
+    on the corpus cannot vanish from a run unnoticed."""
+    if corpus.is_dir():
+        return corpus
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"the shared prompt corpus is missing at {corpus}; CI needs ../shared beside the repository")
+    pytest.skip(f"the shared prompt corpus is not at {corpus}")
 
 
 def exchange(index: int, **overrides: object) -> dict:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -137,3 +138,35 @@ def test_ingest_with_worker_processes_says_nothing_on_stderr(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert json.loads(result.stdout)["ingested"] == 3_000
+
+
+def test_the_commands_that_ingest_enter_bulk_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI, not the library, sets the process up for bulk reading (run in this process, to
+    see what it enters)."""
+    from typer.testing import CliRunner
+
+    from distillguard import cli, scan
+    from distillguard.ingest import base
+
+    entered: list[str] = []
+
+    @contextlib.contextmanager
+    def recording() -> Iterator[None]:
+        entered.append("bulk_reading")
+        yield
+
+    class Scanned(Exception):
+        pass
+
+    def scanned(*args: object, **kwargs: object) -> None:
+        raise Scanned
+
+    monkeypatch.setattr(base, "bulk_reading", recording)
+    monkeypatch.setattr(scan, "scan_workspace", scanned)
+    logs = write_jsonl(tmp_path / "logs.jsonl", [exchange(i) for i in range(5)])
+    result = CliRunner().invoke(cli.app, ["ingest", str(logs), "-w", str(tmp_path / "ws"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert entered == ["bulk_reading"]
+    result = CliRunner().invoke(cli.app, ["scan", str(logs), "-o", str(tmp_path / "findings"), "--quiet"])
+    assert isinstance(result.exception, Scanned)  # ingested, then scanned
+    assert entered == ["bulk_reading", "bulk_reading"]

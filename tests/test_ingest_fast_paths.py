@@ -19,7 +19,7 @@ from distillguard.ingest.base import Block, bulk_reading, iter_blocks, read_ahea
 from distillguard.ingest.render import render_lines, synthetic_exchanges
 from distillguard.schema import EXCHANGE_SCHEMA, MAX_ID_CHARS, MAX_TEXT_CHARS, coerce_exchange, coerce_exchange_rows
 
-from .conftest import exchange, write_jsonl
+from .conftest import exchange, read_all, write_jsonl
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = [
@@ -232,9 +232,51 @@ def test_read_ahead_keeps_the_order_and_raises_in_place() -> None:
 
 def test_bulk_reading_restores_the_process_settings() -> None:
     thresholds, pool = gc.get_threshold(), pa.default_memory_pool().backend_name
+    assert gc.get_freeze_count() == 0
     with bulk_reading():
         assert gc.get_threshold()[0] > thresholds[0]
         assert gc.get_freeze_count() > 0
+        assert pa.default_memory_pool().backend_name == pool  # Arrow's process-wide pool is left alone
     assert gc.get_threshold() == thresholds
     assert gc.get_freeze_count() == 0
-    assert pa.default_memory_pool().backend_name == pool
+
+
+def test_bulk_reading_keeps_what_the_host_froze() -> None:
+    gc.freeze()  # a host that freezes its objects, e.g. before forking workers
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with bulk_reading():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen  # not thawed on the way out
+    finally:
+        gc.unfreeze()
+
+
+def test_a_library_ingest_leaves_the_process_settings_alone(tmp_path: Path) -> None:
+    """Only the CLI enters bulk_reading: a program that ingests through the API keeps its gc."""
+    from distillguard.workspace import Workspace
+
+    logs = write_jsonl(tmp_path / "logs.jsonl", [exchange(i) for i in range(20)])
+    thresholds = gc.get_threshold()
+    seen = []
+    with Workspace.create(tmp_path / "ws") as workspace:
+        summary = workspace.ingest([logs], on_progress=lambda _path, _records: seen.append(gc.get_threshold()))
+    assert summary.ingested == 20
+    assert seen and all(during == thresholds for during in seen)
+
+
+def test_readers_allocate_in_the_reading_pool(tmp_path: Path) -> None:
+    """The readers hand their own pool to Arrow (jemalloc where Arrow has it), not the default."""
+    from distillguard.arrow_pool import READ_POOL
+
+    if READ_POOL.backend_name == pa.default_memory_pool().backend_name:
+        pytest.skip("this Arrow has no allocator besides its default")
+    records = [exchange(i) for i in range(200)]
+    canonical = write_jsonl(tmp_path / "canonical.jsonl", records)
+    mapped = write_jsonl(tmp_path / "mapped.jsonl", [{**record, "unknown_key": 1} for record in records])
+    for path in (canonical, mapped):
+        before = READ_POOL.total_bytes_allocated()
+        _, table, _, _ = read_all(path, ReadOptions(batch_rows=64))
+        assert table.num_rows == 200
+        assert READ_POOL.total_bytes_allocated() - before > table.nbytes // 2, path.name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -24,7 +23,7 @@ from distillguard.signals import (
 )
 from distillguard.signals.language import LANGUAGES, detect_language
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .conftest import corpus_or_skip
 
 ON = default_threshold()  # where a 0..1 signal is on
 
@@ -176,10 +175,8 @@ def test_long_prompts_are_read_at_both_ends():
 
 def test_every_strong_cue_on_the_corpus_contains_a_trigger():
     """The trigger pass must never hide a strong cue (see lexicon.Family)."""
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus not found")
     texts = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
+    for path in sorted(corpus_or_skip().glob("*.jsonl")):
         for line in path.open(encoding="utf-8"):
             item = json.loads(line)
             texts.append(((item.get("system") or "") + "\n\n" + item["text"])[:4000])

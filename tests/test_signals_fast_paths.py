@@ -15,7 +15,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 
 import hyperscan
 import numpy as np
@@ -31,14 +30,12 @@ from distillguard.signals import template as tpl
 from distillguard.signals.multiscan import FOLD_GAPS
 from distillguard.signals.text import ascii_form, ascii_rows, slice_chars
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .conftest import corpus_or_skip
 
 
 def corpus_rows() -> tuple[list[str | None], list[str]]:
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus not found")
     systems, prompts = [], []
-    for path in sorted(CORPUS.glob("*.jsonl")):
+    for path in sorted(corpus_or_skip().glob("*.jsonl")):
         for line in path.open(encoding="utf-8"):
             item = json.loads(line)
             system_prompt = item.get("role") == "system"

@@ -23,7 +23,6 @@ import random
 import re
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -32,7 +31,8 @@ import xxhash
 from distillguard.schema import TIMESTAMP
 from distillguard.signals import default_threshold, request_signals
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .conftest import corpus_or_skip
+
 LETTERS = {
     "C": "cot_elicitation",
     "X": "reasoning_extraction",
@@ -391,10 +391,8 @@ def exchanges(prompts: list[str], systems: list[str | None] | None = None) -> pa
 
 
 def load_corpus(held_out: bool) -> list[dict]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS}")
     items = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
+    for path in sorted(corpus_or_skip().glob("*.jsonl")):
         for line_no, line in enumerate(path.open(encoding="utf-8")):
             item = json.loads(line)
             if (xxhash.xxh64_intdigest(item["text"].encode()) % 3 == 0) == held_out:

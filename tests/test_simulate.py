@@ -17,6 +17,8 @@ from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA
 from distillguard.simulate import Scenario, builtin_scenarios, load_scenario, simulate
 from distillguard.simulate.engine import World
 
+from .conftest import corpus_or_skip
+
 HOUR_US = 3_600_000_000
 
 
@@ -439,17 +441,14 @@ def test_unknown_scenario_and_format_are_refused(tmp_path: Path) -> None:
         simulate("demo", tmp_path, fmt="csv")
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared prompt corpus is not beside the repository")
 def test_a_scenario_can_draw_real_prompts_from_the_corpus(tmp_path: Path) -> None:
     import dataclasses
 
-    scenario = dataclasses.replace(load_scenario("demo"), corpus=str(CORPUS))
+    corpus = corpus_or_skip()
+    scenario = dataclasses.replace(load_scenario("demo"), corpus=str(corpus))
     summary = simulate(scenario, tmp_path, scale=0.05, seed=4)
     human = set()
-    for path in CORPUS.glob("*.jsonl"):
+    for path in corpus.glob("*.jsonl"):
         for line in path.read_text().splitlines():
             record = json.loads(line)
             if record.get("kind") == "human":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,11 @@ from rich.table import Table
 from distillguard import __version__
 from distillguard.errors import DistillguardError
 from distillguard.workspace import DEFAULT_MEMORY_LIMIT
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from distillguard.workspace import IngestSummary
 
 # Exit codes (documented in the README):
 EXIT_OK = 0
@@ -114,11 +119,15 @@ def ingest(
     Records that cannot be read go to the workspace's quarantine with their file, line and
     reason. Exit code 0: all read; 3: done, but some records were quarantined; 1: error.
     """
-    from distillguard.ingest.base import ReadOptions
+    from distillguard.ingest.base import ReadOptions, bulk_reading
     from distillguard.workspace import Workspace
 
     try:
-        with Workspace.create(workspace, memory_limit) as ws, _progress(quiet, "ingesting records") as progress:
+        with (
+            Workspace.create(workspace, memory_limit) as ws,
+            _progress(quiet, "ingesting records") as progress,
+            bulk_reading(),
+        ):
 
             def advance(_path: str, records: int) -> None:
                 if progress is not None:
@@ -140,7 +149,7 @@ def ingest(
     raise typer.Exit(EXIT_QUARANTINED if summary.quarantined else EXIT_OK)
 
 
-def _print_ingest(summary) -> None:  # type: ignore[no-untyped-def]
+def _print_ingest(summary: IngestSummary) -> None:
     table = Table(title=f"ingest run {summary.run_id}", title_justify="left")
     for column in ("file", "format", "records", "rows", "quarantined", "skipped"):
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
@@ -243,6 +252,7 @@ def scan(
     """Find distillation campaigns: signals, account profiles, linking, findings and report."""
     import tempfile
 
+    from distillguard.ingest.base import bulk_reading
     from distillguard.scan import scan_workspace
     from distillguard.schema import parse_timestamp
     from distillguard.settings import load_settings
@@ -258,12 +268,11 @@ def scan(
             # a workspace to scan must exist; log files go to a fresh one that lives for the scan
             opened = Workspace.open(workspace, memory_limit) if workspace else None
             with opened or Workspace.create(Path(scratch) / "workspace", memory_limit) as ws:
-                if logs:
-                    summary = ws.ingest(logs, accounts or [])
+                if logs or accounts:
+                    with bulk_reading():
+                        summary = ws.ingest(logs or [], accounts or [])
                     if summary.quarantined and not quiet:
                         errors.print(f"{summary.quarantined:,} records quarantined in {summary.quarantine_file}")
-                elif accounts:
-                    ws.ingest(accounts=accounts)
                 with _progress(quiet, "scanning") as progress:
 
                     def stage(name: str) -> None:
@@ -362,7 +371,9 @@ def evaluate(
     console.print(f"written to {target}")
 
 
-def _time_to_detection(workspace: Path, accounts_table, labels_table, points: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def _time_to_detection(
+    workspace: Path, accounts_table: pa.Table, labels_table: pa.Table, points: int
+) -> list[dict[str, Any]]:
     """Scan the workspace up to ``points`` evenly spaced times and see when each campaign shows."""
     import tempfile
 
@@ -383,7 +394,7 @@ def _time_to_detection(workspace: Path, accounts_table, labels_table, points: in
     return detection_times(snapshots, accounts_table, labels_table)
 
 
-def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], fold: bool = False) -> None:
+def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]], fold: bool = False) -> None:
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold" if fold else "ellipsis")

@@ -40,7 +40,7 @@ class InputError(DistillguardError):
 
 
 class ConfigError(DistillguardError):
-    """A settings, scenario or policy file is invalid; ``where`` is file:line."""
+    """A settings or scenario file is invalid; ``where`` is file:line."""
 
 
 class WorkspaceError(DistillguardError):

@@ -7,7 +7,6 @@ campaign_id, attack_share). An account counts as detected when its verdict is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -15,17 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 HYDRA_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 1.01))
-
-
-@dataclass(frozen=True)
-class Truth:
-    """Ground truth per account, aligned with the findings' accounts."""
-
-    account_id: list[str]
-    attacker: np.ndarray
-    population: list[str]
-    campaign: list[str | None]
-    attack_share: np.ndarray
 
 
 def average_precision(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray | None = None) -> float:

@@ -321,7 +321,7 @@ def _accounts_table(
     settings: Settings,
 ) -> pa.Table:
     reasons = []
-    campaign_of = []
+    campaign_of: list[str | None] = []
     for row in range(profiles_table.num_rows):
         found = scoring.reasons(own, settings, row)
         index = int(links.campaign[row])

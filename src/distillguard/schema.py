@@ -19,6 +19,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from distillguard.arrow_pool import READ_POOL
 from distillguard.errors import RecordError
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -420,7 +421,7 @@ def validate_exchanges(table: pa.Table) -> tuple[pa.Table, list[tuple[int, str, 
             rejects.append((index, "id_too_long", f"{name} is over {MAX_ID_CHARS} characters"))
         bad = pc.or_(bad, too_long)
     if rejects:
-        table = table.filter(pc.invert(bad))
+        table = pc.filter(table, pc.invert(bad), memory_pool=READ_POOL)
     return table, rejects
 
 
@@ -522,7 +523,7 @@ def coerce_exchange_values(rows: list[tuple[Any, ...] | None]) -> tuple[pa.Table
             column = _value_column(name, field_type, kind, values, slow)
         default = _EXCHANGE_DEFAULT_SCALARS.get(name)
         if default is not None and column.null_count:
-            column = pc.fill_null(column, default)
+            column = pc.coalesce(column, default, memory_pool=READ_POOL)  # fill_null, which takes no pool
         columns.append(column)
     table = pa.Table.from_arrays(columns, schema=_NULLABLE_EXCHANGE_SCHEMA)
     for name in ("account_id", "model"):  # required; a missing ts is slow already, an empty prompt is one
@@ -531,9 +532,11 @@ def coerce_exchange_values(rows: list[tuple[Any, ...] | None]) -> tuple[pa.Table
     ids = table.column("exchange_id")
     empty_ids = pc.equal(ids, _EMPTY_TEXT)
     if pc.any(empty_ids).as_py():
-        table = table.set_column(0, "exchange_id", pc.if_else(empty_ids, _NULL[pa.string()], ids))
+        table = table.set_column(
+            0, "exchange_id", pc.if_else(empty_ids, _NULL[pa.string()], ids, memory_pool=READ_POOL)
+        )
     if slow.any():
-        table = table.filter(pa.array(~slow))
+        table = pc.filter(table, pa.array(~slow), memory_pool=READ_POOL)
     return table.cast(_ROWS_SCHEMA), np.flatnonzero(slow).tolist()
 
 
@@ -557,7 +560,7 @@ def _mark_inexact(kind: str, values: list[Any], slow: np.ndarray) -> None:
 def _array(values: list[Any], arrow_type: pa.DataType, slow: np.ndarray) -> pa.Array:
     """``values`` as Arrow; a value Arrow refuses sends its row to the record path."""
     try:
-        return pa.array(values, arrow_type)
+        return pa.array(values, arrow_type, memory_pool=READ_POOL)
     except _ARROW_ERRORS:
         for index, value in enumerate(values):
             try:
@@ -565,7 +568,7 @@ def _array(values: list[Any], arrow_type: pa.DataType, slow: np.ndarray) -> pa.A
             except _ARROW_ERRORS:
                 slow[index] = True
                 values[index] = None
-        return pa.array(values, arrow_type)
+        return pa.array(values, arrow_type, memory_pool=READ_POOL)
 
 
 def _mark(mask: pa.Array, slow: np.ndarray) -> None:
@@ -587,14 +590,14 @@ def _value_column(name: str, field_type: pa.DataType, kind: str, values: list[An
         outside = pc.or_kleene(pc.less(column, low), pc.greater(column, high))
         if pc.any(outside).as_py():
             _mark(outside, slow)
-            column = pc.if_else(outside, _NULL[pa.int64()], column)
-        return column.cast(field_type)
+            column = pc.if_else(outside, _NULL[pa.int64()], column, memory_pool=READ_POOL)
+        return column.cast(field_type, memory_pool=READ_POOL)
     if kind == "float":
         column = _array(values, pa.float64(), slow)
         infinite = pc.invert(pc.is_finite(column))
         if pc.any(infinite).as_py():  # not a number is no number: null, as coerce_exchange does
-            column = pc.if_else(infinite, _NULL[pa.float64()], column)
-        return column.cast(field_type)
+            column = pc.if_else(infinite, _NULL[pa.float64()], column, memory_pool=READ_POOL)
+        return column.cast(field_type, memory_pool=READ_POOL)
     if kind == "boolean":
         return _array(values, pa.bool_(), slow)
     column = _array(values, field_type, slow)  # a list of names, cut and without nulls by coerce_exchange
@@ -611,7 +614,8 @@ def _extra_column(values: list[Any], slow: np.ndarray) -> pa.Array:
     or a dict JSON cannot hold, is left to the record path, which merges, normalises or fails."""
     if set(map(type, values)) == {dict}:  # what mappers give
         with suppress(TypeError):
-            return pa.array([orjson.dumps(extra, default=str) if extra else b"{}" for extra in values], pa.string())
+            dumped = [orjson.dumps(extra, default=str) if extra else b"{}" for extra in values]
+            return pa.array(dumped, pa.string(), memory_pool=READ_POOL)
     texts: list[bytes | None] = []
     for index, extra in enumerate(values):
         text = None
@@ -623,7 +627,7 @@ def _extra_column(values: list[Any], slow: np.ndarray) -> pa.Array:
         if text is None:
             slow[index] = True
         texts.append(text)
-    return pa.array(texts, pa.string())
+    return pa.array(texts, pa.string(), memory_pool=READ_POOL)
 
 
 def _timestamp_column(values: list[Any], slow: np.ndarray) -> pa.Array:
@@ -647,13 +651,13 @@ def _timestamp_column(values: list[Any], slow: np.ndarray) -> pa.Array:
                 micros[index] = (parse_timestamp(values[index]) - _EPOCH) // _MICROSECOND
                 done[index] = True
     slow |= ~done
-    return pa.array(micros, TIMESTAMP, mask=~done)
+    return pa.array(micros, TIMESTAMP, mask=~done, memory_pool=READ_POOL)
 
 
 def _text_micros(texts: list[str], positions: np.ndarray, micros: np.ndarray, done: np.ndarray) -> None:
     if not texts:
         return
-    column = pa.array(texts, pa.string())
+    column = pa.array(texts, pa.string(), memory_pool=READ_POOL)
     matched = pc.match_substring_regex(column, _ISO_WITH_ZONE)
     try:
         parsed = pc.filter(column, matched).cast(TIMESTAMP)
@@ -699,7 +703,3 @@ def _number_micros(numbers: list[int | float], positions: np.ndarray, micros: np
     result = np.where(exact, np.where(usable, integers, 0) * 1_000_000, result)
     micros[positions[usable]] = result[usable]
     done[positions[usable]] = True
-
-
-def empty_exchanges() -> pa.Table:
-    return EXCHANGE_SCHEMA.empty_table()

@@ -31,7 +31,7 @@ from distillguard import __version__
 from distillguard.engines import Engine, create_engine
 from distillguard.errors import DistillguardError, WorkspaceError
 from distillguard.ingest import expand_inputs, reader_for
-from distillguard.ingest.base import ReadOptions, bulk_reading, quarantine_table
+from distillguard.ingest.base import ReadOptions, quarantine_table
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
@@ -198,7 +198,7 @@ class Workspace:
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
         try:
-            with _QuarantineWriter(quarantine_path, run_id) as quarantine, bulk_reading():
+            with _QuarantineWriter(quarantine_path, run_id) as quarantine:
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
                         reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
@@ -284,7 +284,7 @@ class Workspace:
         )
         columns = ", ".join(f"s.{name}" for name in EXCHANGE_SCHEMA.names)
         target = _quote(str(self.root / "exchanges"))
-        added = self.engine.execute(
+        copied = self.engine.execute(
             f"COPY (SELECT {columns}, strftime(s.ts, '%Y-%m-%d') AS day FROM {staged_sql} AS s "
             "LEFT JOIN repeated USING (exchange_id) "
             "WHERE (repeated.keep IS NULL OR repeated.keep = struct_pack(f := s.filename, r := s.file_row_number)) "
@@ -293,7 +293,7 @@ class Workspace:
             f"FILENAME_PATTERN 'part-{run_id}-{{uuid}}')"
         )
         self.engine.execute("DROP TABLE repeated")
-        return int(added or 0)
+        return int(copied or 0)
 
     def _existing_days(self, days: list[str]) -> list[Path]:
         files: list[Path] = []
@@ -316,7 +316,8 @@ class Workspace:
             f"TO {_quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
         )
         temporary.replace(current)
-        return int(self.engine.scalar(f"SELECT count(*) FROM read_parquet({_quote(str(current))})") or 0)
+        count = self.engine.scalar(f"SELECT count(*) FROM read_parquet({_quote(str(current))})")
+        return int(count) if isinstance(count, int) else 0
 
     def _ingested_run(self, fingerprint: str) -> str | None:
         run_id = self.engine.scalar("SELECT run_id FROM ingested_files WHERE fingerprint = ? LIMIT 1", [fingerprint])

@@ -13,7 +13,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import xxhash
 import zstandard
 
+from distillguard.arrow_pool import READ_POOL
 from distillguard.errors import RecordError
 from distillguard.schema import (
     ACCOUNT_SCHEMA,
@@ -136,36 +137,42 @@ def quarantine_table(items: Iterable[Quarantined], run_id: str) -> pa.Table:
 
 @contextmanager
 def bulk_reading() -> Iterator[None]:
-    """Process settings for reading millions of records, restored afterwards.
+    """Settings of the Python process for reading millions of records, for the CLI to enter.
 
-    - Python's cycle collector: what exists before (modules, the caller's state) is frozen
-      out of its sweeps, and young collections wait for 20,000 new containers instead of
-      700. Reading allocates and frees millions of small dicts; sweeping them that often
-      cost a tenth of an ingest. Reference counting still frees them at once: only objects
-      in reference cycles wait longer.
-    - Arrow's allocator: jemalloc rather than mimalloc, which returns freed memory to the
-      system within milliseconds, so that every block was parsed into fresh pages the
-      kernel had to zero (a tenth of the CPU time of a canonical ingest).
+    Python's cycle collector: what exists before (modules, the caller's state) is frozen out
+    of its sweeps, and young collections wait for 20,000 new containers instead of 700.
+    Reading allocates and frees millions of small dicts; sweeping them that often cost a tenth
+    of an ingest. Reference counting still frees them at once: only objects in reference
+    cycles wait longer.
+
+    On leaving, exactly what was changed is restored: the thresholds, and the freeze only if
+    it was this function's. A host that froze objects of its own (``gc.freeze()`` before
+    forking workers, say) keeps them frozen; nothing more is frozen then, since unfreezing at
+    the end would thaw the host's objects too. Arrow's allocator is not touched: the readers
+    allocate in :data:`distillguard.arrow_pool.READ_POOL`.
     """
     thresholds = gc.get_threshold()
-    pool = pa.default_memory_pool()
-    gc.freeze()
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     gc.set_threshold(20_000, *thresholds[1:])
-    with suppress(NotImplementedError):  # an Arrow built without jemalloc keeps its default
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
     try:
         yield
     finally:
-        pa.set_memory_pool(pool)
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
 
 
 class TruncatedInput(Exception):
     """The compressed stream ended early; what was read before stays good."""
 
 
-def open_binary(path: Path) -> BinaryIO:
+# What open_binary returns: a stream whose ``read1`` returns what one decompression step yields.
+ByteStream = gzip.GzipFile | zstandard.ZstdDecompressionReader | io.BufferedReader
+
+
+def open_binary(path: Path) -> ByteStream:
     """Open a file for reading, decompressing gzip or zstd by their magic bytes.
 
     Every stream returned has ``read1``, which returns what one decompression step yields:
@@ -175,10 +182,10 @@ def open_binary(path: Path) -> BinaryIO:
     head = raw.read(4)
     raw.seek(0)
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     if head == ZSTD_MAGIC:
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)  # type: ignore[return-value]
-    return raw  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+    return raw
 
 
 _READ_ERRORS = (EOFError, OSError, zlib.error, zstandard.ZstdError)
@@ -653,7 +660,7 @@ class _BatchCollector:
             filled = ids.to_pylist()
             for index in np.flatnonzero(pc.is_null(ids).to_numpy(zero_copy_only=False)).tolist():
                 filled[index] = exchange_id_for(self._raw(ready_positions[index]) or b"")
-            table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
+            table = table.set_column(0, "exchange_id", pa.array(filled, pa.string(), memory_pool=READ_POOL))
         table = table.cast(self.schema)
         if not others:
             return table
@@ -679,7 +686,7 @@ class _BatchCollector:
         if not converted:
             return table
         order = np.argsort(np.concatenate([ready_positions, converted_positions]), kind="stable")
-        return pa.concat_tables([table, _rows_to_table(converted, self.schema)]).take(order)
+        return pc.take(pa.concat_tables([table, _rows_to_table(converted, self.schema)]), order, memory_pool=READ_POOL)
 
     def _raw(self, position: int) -> bytes | None:
         """The bytes of a pending row's record, or of its item for a record of several."""
@@ -708,7 +715,10 @@ def _insert_at_slots(items: list[Quarantined], inserts: list[tuple[int, Quaranti
 
 def _rows_to_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     """Coerced rows (tuples of values in schema order) as a table, built column by column."""
-    columns = [pa.array(values, field.type) for values, field in zip(zip(*rows, strict=True), schema, strict=True)]
+    columns = [
+        pa.array(values, field.type, memory_pool=READ_POOL)
+        for values, field in zip(zip(*rows, strict=True), schema, strict=True)
+    ]
     return pa.Table.from_arrays(columns, schema=schema)
 
 

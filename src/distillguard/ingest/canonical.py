@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from distillguard.arrow_pool import READ_POOL
 from distillguard.errors import RecordError
 from distillguard.ingest.base import (
     PARQUET_MAGIC,
@@ -100,6 +101,7 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
             pa.BufferReader(data),  # no copy
             read_options=pa_json.ReadOptions(use_threads=True, block_size=1 << 20),  # blocks parse in parallel
             parse_options=pa_json.ParseOptions(explicit_schema=_PARSE_SCHEMA, unexpected_field_behavior="error"),
+            memory_pool=READ_POOL,
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise _FastPathMiss from exc
@@ -119,7 +121,7 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
             value if value else exchange_id_for(line)
             for value, (_, line) in zip(table.column("exchange_id").to_pylist(), kept, strict=True)
         ]
-        table = table.set_column(0, "exchange_id", pa.array(filled, pa.string()))
+        table = table.set_column(0, "exchange_id", pa.array(filled, pa.string(), memory_pool=READ_POOL))
     return table.cast(EXCHANGE_SCHEMA), rejects, lines
 
 
@@ -136,7 +138,8 @@ def _with_defaults(table: pa.Table) -> pa.Table:
         column = table.column(field.name)
         default = EXCHANGE_DEFAULTS.get(field.name)
         if default is not None and column.null_count:
-            column = pc.fill_null(column, pa.scalar(default, field.type))
+            # fill_null, which takes no pool
+            column = pc.coalesce(column, pa.scalar(default, field.type), memory_pool=READ_POOL)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
 
@@ -151,12 +154,13 @@ def _cast_parquet_batch(batch: pa.RecordBatch) -> pa.Table:
     columns = []
     for field in _PARSE_SCHEMA:
         if field.name not in names:
-            columns.append(pa.nulls(batch.num_rows, field.type))
+            columns.append(pa.nulls(batch.num_rows, field.type, memory_pool=READ_POOL))
             continue
         column = batch.column(field.name)
         try:
             # timestamps may be stored in ns or another zone: truncating to µs is intended
-            columns.append(column.cast(field.type, safe=not pa.types.is_timestamp(column.type)))
+            safe = not pa.types.is_timestamp(column.type)
+            columns.append(column.cast(field.type, safe=safe, memory_pool=READ_POOL))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise _FastPathMiss from exc
     table = _with_defaults(pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA))

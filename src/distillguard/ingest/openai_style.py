@@ -424,7 +424,8 @@ def _error_status(error: Any) -> int:
         if isinstance(code, str) and code.isdigit():
             return int(code)
         for key in ("type", "code"):
-            status = _ERROR_STATUS.get(error.get(key))  # type: ignore[arg-type]
+            name = error.get(key)
+            status = _ERROR_STATUS.get(name) if isinstance(name, str) else None
             if status is not None:
                 return status
     return 500

@@ -217,7 +217,7 @@ def _maybe_parts(content: Any) -> Any:
 
 def _indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     """``gen_ai.prompt.0.role``, ``gen_ai.prompt.0.content``, ... as a list of dicts."""
-    items = []
+    items: list[dict[str, Any]] = []
     index = 0
     while True:
         base = f"{prefix}.{index}."
@@ -252,7 +252,7 @@ def _old_events(events: list[Event] | None) -> tuple[list[Any] | None, list[Any]
     choices: list[Any] = []
     for event in events:
         name = event.name
-        role = _EVENT_ROLES.get(name)  # type: ignore[arg-type]
+        role = _EVENT_ROLES.get(name) if name is not None else None
         if role is not None:
             body = _event_body(event)
             message = {"role": body.get("role") or role, "content": _maybe_parts(body.get("content"))}

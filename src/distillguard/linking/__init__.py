@@ -569,8 +569,8 @@ def stable_ids(campaigns: list[set[str]], known: dict[str, set[str]]) -> list[st
             ids[index] = campaign_id
             taken.add(campaign_id)
     number = max((int(campaign_id[1:]) for campaign_id in known if campaign_id[1:].isdigit()), default=0)
-    for index, campaign_id in enumerate(ids):
-        if campaign_id is None:
+    for index, assigned in enumerate(ids):
+        if assigned is None:
             number += 1
             ids[index] = f"C{number:04d}"
     return [str(campaign_id) for campaign_id in ids]

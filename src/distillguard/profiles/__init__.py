@@ -115,10 +115,10 @@ class AccountState:
     def __iadd__(self, other: AccountState) -> AccountState:
         """Merge ``other``, whose exchanges came after this state's ones."""
         for name, state in self.scalars.items():
-            state += other.scalars[name]
+            state.__iadd__(other.scalars[name])
         for name, histogram in self.histograms.items():
-            histogram += other.histograms[name]
-        self.gaps += other.gaps
+            histogram.__iadd__(other.histograms[name])
+        self.gaps.__iadd__(other.gaps)
         self.account = other.account or self.account
         return self
 

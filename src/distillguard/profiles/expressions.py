@@ -88,7 +88,7 @@ class _Literal(Expr):
         return repr(self.value)
 
     def arrow(self, table: pa.Table) -> pa.Array | pa.ChunkedArray:
-        return pa.scalar(self.value)  # type: ignore[return-value]  # broadcast by the kernels
+        return pa.scalar(self.value)  # broadcast by the kernels
 
     def columns(self) -> set[str]:
         return set()

@@ -309,6 +309,7 @@ class GapState(State):
             return self
         if self.last is not None:
             self._add(max(other.first - self.last, 0.0))
+        assert other.last is not None  # a state that saw a first exchange saw a last one
         self.moments += other.moments
         self.first = other.first if self.first is None else min(self.first, other.first)
         self.last = other.last if self.last is None else max(self.last, other.last)

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Gap:
-    """Two cues in one sentence, ``head`` before ``tail``; ``tail`` is the rarer, the anchor."""
+    """Two cues in one sentence, ``head`` before ``tail``."""
 
     head: str
     tail: str
-    anchor_head: bool = False  # the head is rarer: use it as the anchor instead
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,6 @@ class Family:
     pass is now a Hyperscan prefilter of the strong cues themselves (see
     :mod:`distillguard.signals.multiscan`), and the triggers are checked on the rows it keeps.
     Every pattern must stay valid for both engines: RE2 syntax, which Hyperscan reads too.
-    ``anchor_pattern`` (the rarer side of each gapped cue) is what the triggers were written from.
     """
 
     strong: tuple[str | Gap, ...]
@@ -63,10 +61,6 @@ class Family:
         return "|".join(f"(?:{cue})" for cue in self.strong_cues)
 
     @property
-    def anchor_pattern(self) -> str:
-        return "|".join(f"(?:{_anchor(p)})" for p in self.strong)
-
-    @property
     def weak_pattern(self) -> str:
         return "|".join(f"(?:{unicode_words(p)})" for p in self.weak)
 
@@ -78,17 +72,13 @@ class Family:
     def trigger_pattern(self) -> str:
         return trigger_pattern(self.triggers)
 
-    def strong_chunks(self, *, ascii: bool) -> list[str]:
-        """The strong cues as a few unions of at most ``CHUNK`` cues, ASCII or non-ASCII ones.
+    def strong_chunk_cues(self, *, ascii: bool) -> list[tuple[str, ...]]:
+        """The strong cues in a few chunks of at most ``CHUNK`` cues, ASCII or non-ASCII ones.
 
         One union of fifty gapped cues overflows RE2's DFA cache and runs several times slower
         than four unions of a dozen; and a cue with non-ASCII letters cannot match an ASCII row,
         so cues in Chinese, Japanese, Russian or Korean only run on rows with non-ASCII text.
         """
-        return ["|".join(f"(?:{cue})" for cue in chunk) for chunk in self.strong_chunk_cues(ascii=ascii)]
-
-    def strong_chunk_cues(self, *, ascii: bool) -> list[tuple[str, ...]]:
-        """The cues of each of :meth:`strong_chunks`, one tuple per chunk."""
         cues = [cue for cue in self.strong_cues if (_NON_LATIN.search(cue) is None) == ascii]
         return [tuple(cues[i : i + CHUNK]) for i in range(0, len(cues), CHUNK)]
 
@@ -115,12 +105,6 @@ def _strong(cue: str | Gap) -> str:
     # multiply DFA states.
     head = cue.head[:-3] if cue.head.endswith(r"\w*") else cue.head
     return unicode_words(f"{head}{_GAP}{cue.tail}")
-
-
-def _anchor(cue: str | Gap) -> str:
-    if isinstance(cue, str):
-        return unicode_words(cue)
-    return unicode_words(cue.head if cue.anchor_head else cue.tail)
 
 
 def unicode_words(pattern: str) -> str:
@@ -170,7 +154,6 @@ COT_ELICITATION = Family(
         Gap(
             r"step[- ]by[- ]step",
             r"(?:reason|think|thought|solution|solve|derivation|deduc|logic|justif|rationale|explanation|format|approach|working|answer)",
-            anchor_head=True,
         ),
         r"\b(?:think|reason)(?:ing)? (?:it |this |this through |it through |carefully |logically |through )?step[- ]by[- ]step",
         r"\blet['’]?s (?:first )?(?:think|reason|work)(?: this| it)? (?:step|through|carefully|logically|out)",
@@ -202,11 +185,10 @@ COT_ELICITATION = Family(
         Gap(
             r"\bbefore (?:answering|responding|giving (?:the|your|a) (?:final )?answer|you answer|you respond)",
             r"(?:think|reason|consider|analy)",
-            anchor_head=True,
         ),
         Gap(r"\b(?:think|reason)\w*", r"\bbefore (?:answering|responding|you answer|you respond|giving)"),
         # Spanish
-        Gap(r"paso a paso", r"(?:razon|pens|piens|explic|resuel|solución|deduc|lógic)", anchor_head=True),
+        Gap(r"paso a paso", r"(?:razon|pens|piens|explic|resuel|solución|deduc|lógic)"),
         Gap(r"(?:razona|piensa|resuelve|explica|responde|contesta)\w*", r"paso a paso"),
         r"cadena de pensamiento|proceso de razonamiento|pasos intermedios|razonamiento paso",
         r"(?:explica|muestra|detalla|justifica|describe)\w* (?:tu|su|el|todo tu|todo su) (?:razonamiento|proceso|trabajo|procedimiento)",
@@ -214,7 +196,7 @@ COT_ELICITATION = Family(
         r"c[oó]mo (?:razonar[ií]as|resolver[ií]as|pensar[ií]as|abordar[ií]as|razono|resuelvo|abordo) (?:sobre )?(?:este|esta|ese|esa) (?:problema|pregunta|ejercicio|acertijo)",
         r"(?:expl[ií]ca|ens[eé][ñn]a)me c[oó]mo (?:resolver|razonar|abordar) (?:este|esta|el|la) (?:problema|pregunta|ejercicio|acertijo)",
         # French
-        Gap(r"étape par étape", r"(?:raisonn|réfléch|pens|expli|résou|solution|déduc|logique)", anchor_head=True),
+        Gap(r"étape par étape", r"(?:raisonn|réfléch|pens|expli|résou|solution|déduc|logique)"),
         Gap(r"(?:raisonne|réfléchis|résous|explique|réponds|pense)\w*", r"étape par étape"),
         r"chaîne de pensée|chaîne de raisonnement|processus de (?:raisonnement|réflexion)|étapes intermédiaires",
         r"(?:explique|montre|détaille|justifie|décris)\w* (?:ton|votre|le|tout ton|tout votre) (?:raisonnement|démarche|travail|cheminement)",
@@ -222,7 +204,7 @@ COT_ELICITATION = Family(
         r"comment (?:raisonnerais|résoudrais|aborderais|raisonneriez|résoudriez|aborderiez)[- ](?:tu|vous) (?:ce|cette) (?:problème|question|exercice|énigme)",
         r"explique[sz]?[- ]moi comment (?:résoudre|raisonner sur|aborder) (?:ce|cette|le|la) (?:problème|question|exercice|énigme)",
         # German
-        Gap(r"schritt für schritt", r"(?:denk|überleg|begründ|lös|erklär|herleit|logik)", anchor_head=True),
+        Gap(r"schritt für schritt", r"(?:denk|überleg|begründ|lös|erklär|herleit|logik)"),
         Gap(
             r"(?:denke|denk|überlege|begründe|löse|erkläre|erklär|antworte)\w*", r"(?:schritt für schritt|schrittweise)"
         ),
@@ -232,7 +214,7 @@ COT_ELICITATION = Family(
         r"wie (?:würdest du|würden sie|soll ich|sollte ich) (?:diese|dieses|die|das|so eine|so ein) (?:aufgabe|problem|frage|rätsel) (?:lösen|angehen|durchdenken|überlegen)",
         r"erkläre? mir,? wie (?:man|ich) (?:diese|dieses|die|das) (?:aufgabe|problem|frage|rätsel) (?:löst|löse|angeht|angehe)",
         # Portuguese
-        Gap(r"passo a passo", r"(?:racioc|pens|expli|resolv|soluç|deduz|dedu[çc]|lógic)", anchor_head=True),
+        Gap(r"passo a passo", r"(?:racioc|pens|expli|resolv|soluç|deduz|dedu[çc]|lógic)"),
         Gap(r"(?:raciocine|pense|resolva|explique|responda)\w*", r"passo a passo"),
         r"cadeia de pensamento|processo de raciocínio|passos intermediários",
         r"(?:explique|mostre|detalhe|justifique|descreva)\w* (?:o |a )?(?:seu|sua|teu|tua|todo o seu) (?:raciocínio|processo|trabalho|pensamento)",
@@ -533,7 +515,7 @@ REASONING_EXTRACTION = Family(
         r"\b"
         + _REASONING_EN
         + r"\s+(?:in|into|as|to)\s+(?:base64|hex|hexadecimal|binary|rot13|morse|unicode|json|ascii|leetspeak|pig latin|another language|chinese|english|french|german|spanish|russian|japanese|korean)",
-        Gap(r"\b(?:word[- ]for[- ]word|verbatim)\b", r"(?:reason|think|thought)", anchor_head=True),
+        Gap(r"\b(?:word[- ]for[- ]word|verbatim)\b", r"(?:reason|think|thought)"),
         Gap(
             r"\b(?:summari[sz]e|paraphrase|quote)\b",
             r"\byour (?:own )?(?:hidden |internal |private )?(?:reasoning|thinking|thoughts|thought process|chain of thought)",
@@ -647,7 +629,6 @@ RUBRIC_GRADING = Family(
             r"\b(?:the|these|those|two|both|each|every|all|following|given|candidate|provided|model'?s?|assistant'?s?|ai'?s?|generated|predicted)\s+\[?(?:\w+\s+)?"
             + _RESPONSES_EN
             + r"\b",
-            anchor_head=True,
         ),
         r"\b(?:scoring|grading|evaluation|assessment|score) (?:rubrics?|criteria|guidelines?|standards?)\b|\brubrics?\s*:",
         Gap(
@@ -655,7 +636,6 @@ RUBRIC_GRADING = Family(
             r"\b(?:the|these|those|each|every|both|two|following|given|candidate|model'?s?|assistant'?s?|ai'?s?)\s+\[?(?:\w+\s+)?"
             + _RESPONSES_EN
             + r"\b[^.!?\n]*\b(?:from|between|of|out of) \d+ (?:to|and|-) \d+\b",
-            anchor_head=True,
         ),
         r"\b(?:score|rate|rank)\w*\s+(?:\w+[ \t]+)*(?:from |between )?(?:1|0)\s*(?:-|–|to)\s*\{",
         r"(?:^|\n)\s*\W{0,4}(?:score|rating|grade)\s+[0-9]\s*\W{0,4}\s*[:=]",
@@ -663,7 +643,6 @@ RUBRIC_GRADING = Family(
         Gap(
             r"\b(?:reference|gold|ground[- ]truth|expected|official) (?:answer|target|solution|label)s?\b",
             r"\b(?:response|answer|prediction|generation|candidate|output)",
-            anchor_head=True,
         ),
         r"\b(?:reward model|preference (?:data|label|pair|judg)|pairwise (?:comparison|preference)|llm[- ]as[- ]a[- ]judge)",
         r"(?:^|\n)\s*(?:rating|score|verdict|judg(?:e)?ment|grade|final (?:score|verdict))\s*:\s*(?:\[|\{|\(|\d|<|x\b|n/a)",
@@ -672,28 +651,24 @@ RUBRIC_GRADING = Family(
         Gap(
             r"(?:evalúa|evalua|evalúe|califica|puntúa|puntua|juzga|compara|valora)\w*",
             r"(?:la|las|los|el|cada|ambas|estas|dos) (?:\w+ )?(?:respuestas?|salidas?|soluciones?|textos?|traducciones?)",
-            anchor_head=True,
         ),
         r"(?:en|usando|con) una escala (?:de|del)|del \d+ al \d+|de \d+ a \d+ puntos|rúbrica|criterios de (?:evaluación|calificación)|juez (?:imparcial|justo|experto)|¿?qué respuesta es mejor",
         # French
         Gap(
             r"(?:évalue|évaluez|evalue|note|notez|juge|jugez|compare|comparez|classe|classez)\w*",
             r"(?:la|les|le|chaque|ces|deux) (?:\w+ )?(?:réponses?|sorties?|solutions?|textes?|traductions?)",
-            anchor_head=True,
         ),
         r"sur une échelle (?:de|allant)|de \d+ à \d+ points|grille d'évaluation|critères d'évaluation|barème|juge impartial|quelle réponse est (?:la )?meilleure",
         # German
         Gap(
             r"(?:bewerte|bewerten sie|beurteile|beurteilen sie|vergleiche|vergleichen sie|benote|benoten sie)\w*",
             r"(?:die|jede|beide|folgende|diese|zwei) (?:\w+ )?(?:antworten?|ausgaben?|lösungen?|texte?|übersetzungen?)",
-            anchor_head=True,
         ),
         r"auf einer skala von|von \d+ bis \d+ punkten|bewertungskriterien|bewertungsraster|bewertungsschema|unparteiische[rn]? (?:richter|gutachter|bewerter)|welche antwort ist besser",
         # Portuguese
         Gap(
             r"(?:avalie|avalia|classifique|pontue|julgue|compare|dê uma nota)\w*",
             r"(?:a|as|o|os|cada|ambas|estas|duas) (?:\w+ )?(?:respostas?|saídas?|soluções?|textos?|traduções?)",
-            anchor_head=True,
         ),
         r"(?:numa|em uma|usando uma) escala de|de \d+ a \d+ pontos|rubrica|critérios de avaliação|juiz imparcial|qual resposta é melhor",
         # Chinese
@@ -706,7 +681,6 @@ RUBRIC_GRADING = Family(
         Gap(
             r"(?:оцени|оцените|сравни|сравните|проверь|проверьте)\w*",
             r"(?:ответ|ответы|решени|вывод|текст|перевод)",
-            anchor_head=True,
         ),
         r"по шкале от|от \d+ до \d+ баллов|критери\w* оценк|рубрик|беспристрастн\w+ (?:судь|оценщик|эксперт)|как\w+ (?:из )?ответ\w* лучше",
         # Korean
@@ -1316,12 +1290,10 @@ AGENTIC = Family(
         Gap(
             r"\b(?:left |right |double )?click\w*",
             r"\b(?:coordinates?|pixel|x\s*=\s*\d+|\(\s*\d+\s*,\s*\d+\s*\))",
-            anchor_head=True,
         ),
         Gap(
             r"\b(?:execute|run) (?:the |this |a )?(?:command|shell|bash|terminal|code)\b",
             r"\b(?:and|then) (?:observe|report|return|read)|\bbash tool\b|\bstr_replace_editor\b",
-            anchor_head=True,
         ),
         r"herramientas disponibles|outils disponibles|verfügbare(?:n)? (?:werkzeuge|tools|funktionen)|ferramentas disponíveis|可用(?:的)?(?:工具|函数)|利用可能な(?:ツール|関数)|доступн\w+ (?:инструмент|функци)|사용 가능한 (?:도구|함수)",
     ),

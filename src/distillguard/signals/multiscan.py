@@ -169,7 +169,9 @@ def _scan_rows(
     starts = offsets[rows].tolist()
     ends = offsets[rows + 1].tolist()
     for row, start, end in zip(rows.tolist(), starts, ends, strict=True):
-        scan(data[start:end], on_match, 0, row, scratch)
+        # the stub wants str or bytes and a handler taking any context; Hyperscan reads any
+        # buffer and hands the handler back the context it was given, here the row
+        scan(data[start:end], on_match, 0, row, scratch)  # type: ignore[type-var, arg-type]
 
 
 def _valid_utf8(text: pa.Array) -> bool:

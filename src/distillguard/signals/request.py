@@ -2,8 +2,8 @@
 
 Every signal is computed for a whole batch by Arrow (RE2), Hyperscan and numpy passes; no
 Python runs per exchange except one Hyperscan call per row and hashing each *distinct*
-template text once. The columns are named once, in :data:`SIGNAL_COLUMNS`; profiles, the
-streaming scorer and the report derive their names from it.
+template text once. The columns are named once, in :data:`SIGNAL_COLUMNS`; profiles and the
+report derive their names from it.
 
 How the family scores are made (``cot_elicitation`` ... ``censorship_rewrite``, and the text
 part of ``agentic``): each family's strong cues are counted and its weak cues matched, on rows
@@ -156,8 +156,8 @@ _TEXT_FAMILIES = tuple(name for name in lexicon.FAMILIES if name != "persona_sys
 _ALL_TRIGGERS = [t for name in _TEXT_FAMILIES for t in lexicon.FAMILIES[name].triggers]
 _TRIGGERS_ASCII = lexicon.trigger_pattern([t for t in _ALL_TRIGGERS if t.isascii()])
 _TRIGGERS_OTHER = lexicon.trigger_pattern([t for t in _ALL_TRIGGERS if not t.isascii()])
-# The strong cues of each family in chunks (see lexicon.Family.strong_chunks): (family index,
-# union of the chunk's cues, whether the chunk is read on rows without non-ASCII text).
+# The strong cues of each family in chunks (see lexicon.Family.strong_chunk_cues): (family
+# index, the chunk's cues, whether the chunk is read on rows without non-ASCII text).
 _CHUNKS = tuple(
     (index, cues, ascii)
     for index, name in enumerate(_TEXT_FAMILIES)
@@ -388,9 +388,9 @@ def _family_scores(systems: _Distinct, prompt: _Texts) -> dict[str, np.ndarray]:
     if other_rows.size:
         hot[other_rows] = _matches(text.take(pa.array(other_rows)), _TRIGGERS_OTHER)
     strong = np.zeros((len(_TEXT_FAMILIES), candidates.size), dtype=np.int64)
-    for chunk, (family, _, on_ascii_rows) in enumerate(_CHUNKS):
+    for chunk, (family_index, _, on_ascii_rows) in enumerate(_CHUNKS):
         rows = maybe[chunk] & hot if on_ascii_rows else maybe[chunk] & hot & non_ascii
-        strong[family] += _count_rows(text, rows, ascii, _CHUNK_PATTERNS[chunk])
+        strong[family_index] += _count_rows(text, rows, ascii, _CHUNK_PATTERNS[chunk])
     for index, name in enumerate(_TEXT_FAMILIES):
         family = lexicon.FAMILIES[name]
         counts = strong[index]

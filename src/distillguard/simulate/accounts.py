@@ -24,7 +24,7 @@ from distillguard.simulate.text import Grammar, hex_ids
 LANGS = Grammar.LANGS
 
 
-TOOLSETS = {
+TOOLSETS: dict[str, list[list[str]]] = {
     "none": [[]],
     "coding": [
         ["read_file", "write_file", "run_shell", "search_code", "apply_patch"],

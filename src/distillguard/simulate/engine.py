@@ -277,7 +277,9 @@ class World:
         area_cum = np.cumsum(mix, axis=1).astype(np.float32)
         area_cum[:, -1] = 1.0
         all_areas = [*areas, "followup", "agent_continue", "ah_extract"]
-        starts, sizes, ids = [], [], []
+        starts: list[int] = []
+        sizes: list[int] = []
+        ids: list[np.ndarray] = []
         for area in all_areas:
             for lang in LANGS:
                 found = self.grammar.templates_for(area, lang)

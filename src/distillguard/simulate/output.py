@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -83,7 +84,7 @@ class ExchangeSink:
         (folder / "exchanges").mkdir(parents=True, exist_ok=True)
         (folder / "labels").mkdir(parents=True, exist_ok=True)
         self.paths: list[Path] = []
-        self._part = None
+        self._part: Any = None  # the part being written: a pq.ParquetWriter, or the JSONL file
         self._part_rows = 0
         self._labels = pq.ParquetWriter(folder / "labels" / "exchanges.parquet", label_schema, **PARQUET_OPTIONS)
         self._queue: queue.Queue = queue.Queue(maxsize=2)

@@ -132,7 +132,7 @@ class PopulationSpec:
         return self.kind in CAMPAIGN_KINDS
 
     def behaviour(self) -> Behaviour:
-        values = {}
+        values: dict[str, Any] = {}
         for key, value in self.params.items():
             kind = _BEHAVIOUR_TYPES[key]
             values[key] = tuple(value) if getattr(kind, "__origin__", None) is tuple else value

@@ -182,8 +182,7 @@ class Grammar:
             values = pa.array(self._vocab_strings, pa.string())
             styles = np.array([t.style for t in self.templates])
             medians = np.array([t.median_chars for t in self.templates], np.float64)
-            langs = np.array([self.LANGS.index(t.lang) for t in self.templates], np.int8)
-            self._frozen = (piece_ids, slot_start, slot_size, n_slots, pieces, values, styles, medians, langs)
+            self._frozen = (piece_ids, slot_start, slot_size, n_slots, pieces, values, styles, medians)
         return self._frozen
 
     def template_styles(self) -> np.ndarray:
@@ -191,9 +190,6 @@ class Grammar:
 
     def template_medians(self) -> np.ndarray:
         return self._arrays()[7]
-
-    def template_langs(self) -> np.ndarray:
-        return self._arrays()[8]
 
     def render(self, template_ids: np.ndarray, rng: np.random.Generator, keys: np.ndarray | None = None) -> pa.Array:
         """One prompt per template id; rows with a non-zero ``key`` always fill their slots the same way."""
@@ -429,9 +425,6 @@ class ResponseText:
             sentence_index += len(encoded)
         self.blob = memoryview(b"".join(chunks))
         self.starts = np.concatenate([*starts, [position]])  # a sentinel closes the last style
-
-    def style_id(self, style: str) -> int:
-        return self.STYLES.index(style)
 
     def sample(
         self, style_ids: np.ndarray, lengths: np.ndarray, rng: np.random.Generator, valid: np.ndarray | None = None
