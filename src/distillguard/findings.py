@@ -56,6 +56,10 @@ class Findings:
                 partial = folder / f"{name}.parquet.tmp"
                 pq.write_table(table, partial, compression="zstd")
                 partial.replace(folder / f"{name}.parquet")
+        self.write_run(folder)
+
+    def write_run(self, folder: Path) -> None:
+        """run.json alone (the run record gains the report's timing after the rest is written)."""
         (folder / "run.json").write_text(json.dumps(self.run, indent=2, default=str) + "\n")
 
     @classmethod

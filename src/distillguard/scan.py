@@ -202,7 +202,7 @@ def scan_workspace(
         render_report(out, findings, engine, workspace.exchanges, joined)
     stages.stop()
     findings.run["timings_s"] = result.timings = stages.timings
-    findings.write(out)
+    findings.write_run(out)
     return result
 
 
