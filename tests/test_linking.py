@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from distillguard.engines import Engine
 from distillguard.linking import (
     Links,
+    campaign_attachment,
     cohort_pairs_sql,
     cohort_templates,
     confirm_weak_members,
@@ -62,7 +64,7 @@ def _world():
 def test_a_shared_harvest_template_links_its_users_and_only_them() -> None:
     templates, accounts, risk, signal, infrastructure = _world()
     users = template_users(templates, SETTINGS)
-    linking_templates = suspicious_templates(users, accounts, risk, signal, SETTINGS)
+    linking_templates = suspicious_templates(users, templates, accounts, risk, signal, SETTINGS)
     assert linking_templates.column("template_key").to_pylist() == ["T"]
     links = link(accounts, risk, users, linking_templates, infrastructure, SETTINGS)
     members = {a for a, c in zip(accounts.to_pylist(), links.campaign, strict=True) if c >= 0}
@@ -78,7 +80,12 @@ def test_infrastructure_alone_never_pulls_in_low_risk_accounts() -> None:
     templates, accounts, risk, signal, infrastructure = _world()
     users = template_users(templates, SETTINGS)
     links = link(
-        accounts, risk, users, suspicious_templates(users, accounts, risk, signal, SETTINGS), infrastructure, SETTINGS
+        accounts,
+        risk,
+        users,
+        suspicious_templates(users, templates, accounts, risk, signal, SETTINGS),
+        infrastructure,
+        SETTINGS,
     )
     campaign = dict(zip(accounts.to_pylist(), links.campaign, strict=True))
     assert all(campaign[f"v{v}"] == -1 for v in range(3))
@@ -90,26 +97,79 @@ def test_small_groups_are_not_campaigns() -> None:
     settings = Linking(campaign_min_accounts=7)
     users = template_users(templates, settings)
     links = link(
-        accounts, risk, users, suspicious_templates(users, accounts, risk, signal, settings), infrastructure, settings
+        accounts,
+        risk,
+        users,
+        suspicious_templates(users, templates, accounts, risk, signal, settings),
+        infrastructure,
+        settings,
     )
     assert (links.campaign == -1).all()
 
 
-def test_attachment_counts_campaign_templates_too_rare_to_link_on_their_own() -> None:
-    from distillguard.linking import Links, campaign_attachment
-
+def test_attachment_counts_the_campaigns_own_templates_even_too_rare_to_link() -> None:
     accounts = pa.array(["a0", "a1", "a2", "x"])
     links = Links(accounts, np.array([0, 0, 0, -1]), np.zeros(4), pa.table({"account_id": pa.array([], pa.string())}))
     templates = pa.table(
         {
-            "account_id": ["a0", "a0", "a1", "a1", "a2", "x", "x"],
-            "template_key": ["T", "rare", "T", "rare", "own", "rare", "chat"],
-            "exchanges": [60, 20, 50, 50, 10, 5, 95],
+            "account_id": ["a0", "a0", "a1", "a1", "a2", "a2", "x", "x"],
+            "template_key": ["T", "rare", "T", "rare", "own", "public", "public", "chat"],
+            "exchanges": [60, 20, 50, 50, 10, 30, 5, 95],
         }
     )
-    attachment = dict(zip(accounts.to_pylist(), campaign_attachment(links, templates), strict=True))
-    # "rare" is shared by two members: it counts for them; "own" is one member's alone
+    attachment = dict(zip(accounts.to_pylist(), campaign_attachment(links, templates, SETTINGS), strict=True))
+    # "T" and "rare" only members open: they count; "own" is one member's alone, and "public"
+    # is opened by an outsider too, as a proxy's honest customers share phrasings with people
     assert attachment == {"a0": 1.0, "a1": 1.0, "a2": 0.0, "x": 0.0}
+
+
+def test_a_phrasing_a_large_campaign_shares_with_honest_people_attaches_nobody() -> None:
+    """The mechanism that cost precision at the reported scale: a proxy network's accounts
+    carry honest customers' phrasings; an honest account placed near the campaign by a cloud
+    network it shares must not be attached by those phrasings, however many members use them."""
+    members = [f"p{i}" for i in range(200)]
+    honest = [f"h{i}" for i in range(30)]
+    accounts = pa.array([*members, *honest, "dev"])
+    campaign = np.array([0] * 200 + [-1] * 30 + [0])  # dev: attached by a shared /24 only
+    links = Links(accounts, campaign, np.zeros(len(accounts)), pa.table({"account_id": pa.array([], pa.string())}))
+    rows = [(p, "ATTACK", 50) for p in members] + [(p, "popular-chat", 5) for p in members]
+    rows += [(h, "popular-chat", 40) for h in honest] + [("dev", "popular-chat", 60), ("dev", "mine", 40)]
+    templates = pa.table(
+        {"account_id": [r[0] for r in rows], "template_key": [r[1] for r in rows], "exchanges": [r[2] for r in rows]}
+    )
+    attachment = dict(zip(accounts.to_pylist(), campaign_attachment(links, templates, SETTINGS), strict=True))
+    assert attachment["dev"] == 0.0 and attachment["p0"] == pytest.approx(50 / 55)
+    # the same phrasing, opened by members only, is the campaign's own
+    only_members = templates.filter(pa.compute.invert(pa.compute.match_substring(templates.column("account_id"), "h")))
+    again = dict(zip(accounts.to_pylist(), campaign_attachment(links, only_members, SETTINGS), strict=True))
+    assert again["dev"] == pytest.approx(0.6)
+
+
+def test_a_template_whose_openers_are_mostly_honest_links_nobody() -> None:
+    # t0..t8 are risky heavy users of a phrasing (a proxy network's accounts carrying honest
+    # customers' traffic); five honest people open it too, a little each
+    accounts = pa.array([*(f"t{i}" for i in range(9)), *(f"h{i}" for i in range(5))])
+    risk = np.array([0.7] * 9 + [0.1] * 5)
+    rows = [(f"t{i}", "P", 50) for i in range(9)] + [(f"h{i}", "P", 1) for i in range(5)]
+    rows += [(f"h{i}", f"own-{i}", 100) for i in range(5)]
+    templates = pa.table(
+        {
+            "account_id": [r[0] for r in rows],
+            "template_key": [r[1] for r in rows],
+            "n": [r[2] for r in rows],
+            "exchanges": [r[2] for r in rows],
+        }
+    )
+    signal = pa.table({"template_key": ["P"], "harvest": [0.0], "generic": [False]})
+    users = template_users(templates, Linking(template_min_share=0.005, template_min_exchanges=1))
+    assert pa.compute.sum(pa.compute.equal(users.column("template_key"), "P")).as_py() == 14
+    # weighted by traffic the risky users are 99% of it, and their median risk is high ...
+    assert (
+        suspicious_templates(users, templates, accounts, risk, signal, Linking(template_min_risky_users=0.0)).num_rows
+        == 1
+    )
+    # ... but counted one account each, five in fourteen are honest: the phrasing is public
+    assert suspicious_templates(users, templates, accounts, risk, signal, SETTINGS).num_rows == 0
 
 
 def _cohort_world():

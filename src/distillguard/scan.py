@@ -148,12 +148,14 @@ def scan_workspace(
     requests = engine.register_arrow("requests", merged["requests"])
     template_signal = engine.table(linking.template_content_sql(parts["template_signals"], requests))
     users = linking.template_users(template_use, settings.linking)
-    linking_templates = linking.suspicious_templates(users, accounts, own.risk, template_signal, settings.linking)
+    linking_templates = linking.suspicious_templates(
+        users, template_use, accounts, own.risk, template_signal, settings.linking
+    )
     cohorts = _cohorts(engine, template_use, template_signal, accounts, own.risk, settings)
     users, linking_templates = _with_cohorts(users, linking_templates, cohorts)
     infrastructure = _infrastructure(engine, parts["networks"], workspace.accounts)
     links = linking.link(accounts, own.risk, users, linking_templates, infrastructure, settings.linking)
-    attachment = np.maximum(links.attachment, linking.campaign_attachment(links, template_use))
+    attachment = np.maximum(links.attachment, linking.campaign_attachment(links, template_use, settings.linking))
     links = linking.confirm_weak_members(links, attachment, settings.linking)
 
     stages.start("campaigns")

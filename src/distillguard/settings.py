@@ -45,6 +45,8 @@ class Linking:
     template_min_accounts: int = 3
     template_min_risk: float = 0.35
     template_min_risky_share: float = 0.9
+    template_min_risky_users: float = 0.75
+    own_template_share: float = 0.9
     template_signal_weight: float = 0.5
     risky_account: float = 0.5
     attach_min_risk: float = 0.35

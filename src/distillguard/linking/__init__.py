@@ -342,12 +342,23 @@ def template_users(templates: pa.Table, settings: Linking) -> pa.Table:
 
 
 def suspicious_templates(
-    users: pa.Table, accounts: pa.Array, risk: np.ndarray, template_signal: pa.Table, settings: Linking
+    users: pa.Table,
+    openers: pa.Table,
+    accounts: pa.Array,
+    risk: np.ndarray,
+    template_signal: pa.Table,
+    settings: Linking,
 ) -> pa.Table:
     """Templates that link: used by enough accounts whose median risk, raised by the
     template's own harvest signal, reaches ``template_min_risk``. The harvest signal alone
     never qualifies a template: a suffix like "think step by step" is shared by many honest
-    people. Returns (template_key, users, risk)."""
+    people. Its heavy users (``users``, see :func:`template_users`) must be risky on their own
+    for ``template_min_risky_share`` of their weight, and every account that opened a
+    conversation with it (``openers``: account_id, template_key) counts once too: at least
+    ``template_min_risky_users`` of them must be risky. A proxy network carries honest
+    customers' phrasings through thousands of risky accounts, which outweigh by traffic the
+    honest heavy users of the same phrasing; counted one account each, they do not.
+    Returns (template_key, users, risk)."""
     if users.num_rows == 0:
         return LINKING_TEMPLATES_SCHEMA.empty_table()
     positions = pc.index_in(users.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
@@ -390,6 +401,10 @@ def suspicious_templates(
         (grouped.column("users").to_numpy() >= settings.template_min_accounts)
         & (combined >= settings.template_min_risk)
         & (risky_share >= settings.template_min_risky_share)
+        & (
+            _risky_openers(grouped.column("template_key"), openers, accounts, risk, settings)
+            >= settings.template_min_risky_users
+        )
         & ~generic.to_numpy(zero_copy_only=False)
     )
     return pa.table(
@@ -399,6 +414,22 @@ def suspicious_templates(
             "risk": pa.array(combined[keep]),
         }
     ).cast(LINKING_TEMPLATES_SCHEMA)
+
+
+def _risky_openers(
+    templates: pa.ChunkedArray, openers: pa.Table, accounts: pa.Array, risk: np.ndarray, settings: Linking
+) -> np.ndarray:
+    """Per template (in ``templates`` order): the share of accounts that opened a conversation
+    with it that are risky on their own."""
+    keys = openers.column("template_key")
+    wanted = pc.is_in(keys, value_set=templates)
+    chosen = openers.filter(wanted)
+    positions = pc.index_in(chosen.column("account_id"), value_set=accounts).to_numpy(zero_copy_only=False)
+    risky = risk[positions.astype(np.int64)] >= settings.risky_account
+    index = pc.index_in(chosen.column("template_key"), value_set=templates).to_numpy(zero_copy_only=False)
+    index = index.astype(np.int64)
+    totals = np.bincount(index, minlength=len(templates))
+    return np.bincount(index, weights=risky, minlength=len(templates)) / np.maximum(totals, 1)
 
 
 # Indicators that say two accounts are run by the same hands: a harvesting template their heavy
@@ -576,28 +607,35 @@ def stable_ids(campaigns: list[set[str]], known: dict[str, set[str]]) -> list[st
     return [str(campaign_id) for campaign_id in ids]
 
 
-def campaign_attachment(links: Links, templates: pa.Table) -> np.ndarray:
-    """Each member's share of traffic in conversations opened with templates that another
-    member of its campaign opens too, whether or not the template links on its own: a proxy
-    account's attack traffic often runs through template variants too rare to link anything,
-    yet its campaign uses them. ``templates`` is (account_id, template_key, exchanges) for
-    every opener; accounts in no campaign get 0."""
+def campaign_attachment(links: Links, templates: pa.Table, settings: Linking) -> np.ndarray:
+    """Each member's share of traffic in conversations opened with its campaign's *own*
+    templates, whether or not they link on their own: a proxy account's attack traffic often
+    runs through template variants too rare to link anything, yet only its campaign uses them.
+    A template is the campaign's own for a member when other members open conversations with
+    it too and they are at least ``own_template_share`` of its other openers: the phrasings a
+    proxy network's honest customers share with honest people elsewhere are nobody's own, so
+    an honest account that came near a large campaign (a cloud network in common) is not
+    attached by them. ``templates`` is (account_id, template_key, exchanges) for every
+    opener; accounts in no campaign get 0."""
     attachment = np.zeros(len(links.accounts))
     positions = pc.index_in(templates.column("account_id"), value_set=links.accounts).to_numpy(zero_copy_only=False)
     known = ~np.isnan(positions.astype(float))
     rows = positions[known].astype(int)
     campaign = links.campaign[rows]
     exchanges = templates.column("exchanges").to_numpy(zero_copy_only=False).astype(float)[known]
-    keys = templates.column("template_key").to_numpy(zero_copy_only=False)[known]
+    keys = templates.column("template_key").to_numpy(zero_copy_only=False)[known].astype(str)
     totals = np.bincount(rows, weights=exchanges, minlength=len(links.accounts))
     member = campaign >= 0
     if not member.any():
         return attachment
-    # how many members of the same campaign open with each (campaign, template)
-    pairs = np.char.add(campaign[member].astype(str), np.char.add("\x1f", keys[member].astype(str)))
+    # openers of each template, and members of the same campaign among them
+    _, template_of_row, openers = np.unique(keys, return_inverse=True, return_counts=True)
+    pairs = np.char.add(campaign[member].astype(str), np.char.add("\x1f", keys[member]))
     _, inverse, counts = np.unique(pairs, return_inverse=True, return_counts=True)
-    shared = counts[inverse] >= 2
-    np.add.at(attachment, rows[member][shared], exchanges[member][shared])
+    other_members = counts[inverse] - 1
+    other_openers = openers[template_of_row[member]] - 1
+    own = (other_members >= 1) & (other_members >= settings.own_template_share * other_openers)
+    np.add.at(attachment, rows[member][own], exchanges[member][own])
     return np.divide(attachment, totals, out=np.zeros_like(attachment), where=totals > 0)
 
 
