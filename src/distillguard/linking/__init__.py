@@ -635,7 +635,12 @@ def campaign_attachment(links: Links, templates: pa.Table, settings: Linking) ->
     other_members = counts[inverse] - 1
     other_openers = openers[template_of_row[member]] - 1
     own = (other_members >= 1) & (other_members >= settings.own_template_share * other_openers)
-    np.add.at(attachment, rows[member][own], exchanges[member][own])
+    # and a phrasing counts in full for an account only where it is a real part of its traffic
+    # (as for linking), less below: a reseller's thousands of customers touch many phrasings a
+    # little each
+    share = exchanges[member] / np.maximum(totals[rows[member]], 1)
+    weight = np.minimum(share / settings.template_min_share, 1.0)
+    np.add.at(attachment, rows[member][own], (exchanges[member] * weight)[own])
     return np.divide(attachment, totals, out=np.zeros_like(attachment), where=totals > 0)
 
 
