@@ -20,8 +20,8 @@ from distillguard.schema import FINDINGS_ACCOUNTS_SCHEMA, FINDINGS_CAMPAIGNS_SCH
 
 # what a scan writes into a findings folder, and what `evaluate --out` adds beside it
 FILES = (
-    "accounts.parquet", "campaigns.parquet", "profiles.parquet", "signals.parquet", "report.html", "run.json",
-    "evaluation.json",
+    "accounts.parquet", "campaigns.parquet", "profiles.parquet", "attribution.parquet", "signals.parquet",
+    "report.html", "run.json", "evaluation.json",
 )  # fmt: skip
 
 
@@ -34,6 +34,7 @@ class Findings:
     campaigns: pa.Table
     profiles: pa.Table | None = None
     run: dict = field(default_factory=dict)
+    attribution: pa.Table | None = None  # per member, API key and end user: the campaign's share
 
     def members(self) -> pa.Table:
         """(account_id, campaign_id) of every campaign member."""
@@ -50,7 +51,12 @@ class Findings:
 
     def write(self, folder: Path) -> None:
         """accounts.parquet, campaigns.parquet, profiles.parquet and run.json (each replaced whole)."""
-        tables = {"accounts": self.accounts, "campaigns": self.campaigns, "profiles": self.profiles}
+        tables = {
+            "accounts": self.accounts,
+            "campaigns": self.campaigns,
+            "profiles": self.profiles,
+            "attribution": self.attribution,
+        }
         for name, table in tables.items():
             if table is not None:
                 partial = folder / f"{name}.parquet.tmp"
@@ -75,6 +81,8 @@ class Findings:
             )
             run_path = folder / "run.json"
             run = json.loads(run_path.read_text()) if run_path.exists() else {}
+            attribution_path = folder / "attribution.parquet"
+            attribution = pq.read_table(attribution_path) if attribution_path.exists() else None
         except (pa.ArrowException, OSError, ValueError) as error:
             raise DistillguardError(
                 f"the findings cannot be read: {error}", where=str(folder), hint="scan again into a new folder"
@@ -87,4 +95,4 @@ class Findings:
                 raise DistillguardError(
                     f"{name}.parquet is not a findings table of this version", where=str(folder / f"{name}.parquet")
                 )
-        return cls(accounts, campaigns, None, run)
+        return cls(accounts, campaigns, None, run, attribution)

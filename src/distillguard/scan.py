@@ -29,7 +29,13 @@ from distillguard.errors import InputError
 from distillguard.findings import FILES as FILES_WRITTEN
 from distillguard.findings import Findings
 from distillguard.profiles.catalogue import ACCOUNT_COLUMNS, Catalogue
-from distillguard.schema import FINDINGS_ACCOUNTS_SCHEMA, FINDINGS_CAMPAIGNS_SCHEMA, FINDINGS_EDGES_SCHEMA, REASON_TYPE
+from distillguard.schema import (
+    FINDINGS_ACCOUNTS_SCHEMA,
+    FINDINGS_ATTRIBUTION_SCHEMA,
+    FINDINGS_CAMPAIGNS_SCHEMA,
+    FINDINGS_EDGES_SCHEMA,
+    REASON_TYPE,
+)
 from distillguard.settings import Settings, load_settings
 from distillguard.signals import SIGNALS_SCHEMA, request_signals
 from distillguard.workspace import Workspace
@@ -178,7 +184,9 @@ def scan_workspace(
         account_profiles, own, risk, links, strength, campaign_ids, campaign_risk, settings
     )
     private = set(cohorts.templates.column("template_key").to_pylist())
-    campaigns_table = _campaigns_table(engine, joined, links, campaign_ids, campaign_risk, private)
+    members = _members(links, campaign_ids)
+    campaigns_table = _campaigns_table(engine, joined, links, members, campaign_ids, campaign_risk, private)
+    attribution = _attribution(engine, joined, links, members, campaign_ids, template_use, settings)
 
     stages.start("write")
     result = ScanResult(
@@ -193,9 +201,8 @@ def scan_workspace(
         top_campaigns=campaigns_table.select(["campaign_id", "risk", "exchanges", "summary"]).slice(0, 10).to_pylist(),
         cohorts=cohorts.summary,
     )
-    findings = Findings(
-        accounts_table, campaigns_table, account_profiles, _run_record(workspace, settings, until, result)
-    )
+    run = _run_record(workspace, settings, until, result)
+    findings = Findings(accounts_table, campaigns_table, account_profiles, run, attribution)
     findings.write(out)
     if write_report:
         from distillguard.report import write_report as render_report
@@ -359,10 +366,67 @@ def _accounts_table(
     ).sort_by([("risk", "descending"), ("account_id", "ascending")])
 
 
+def _members(links: linking.Links, campaign_ids: list[str]) -> pa.Table:
+    """(account_id, campaign_id) of every campaign member."""
+    in_campaign = links.campaign >= 0
+    return pa.table(
+        {
+            "account_id": links.accounts.filter(pa.array(in_campaign)),
+            "campaign_id": pa.array([campaign_ids[c] for c in links.campaign[in_campaign].tolist()], pa.string()),
+        }
+    )
+
+
+def _attribution(
+    engine: Engine,
+    joined: str,
+    links: linking.Links,
+    members: pa.Table,
+    campaign_ids: list[str],
+    template_use: pa.Table,
+    settings: Settings,
+) -> pa.Table:
+    """Per member, API key and end user: how much of the traffic is the campaign's."""
+    if not campaign_ids:
+        return FINDINGS_ATTRIBUTION_SCHEMA.empty_table()
+    linked = links.edges.filter(pc.equal(links.edges.column("kind"), "template"))
+    campaign_of = dict(
+        zip(members.column("account_id").to_pylist(), members.column("campaign_id").to_pylist(), strict=True)
+    )
+    own = linking.own_templates(links, template_use, settings.linking)
+    pairs = {
+        (campaign_of[a], t)
+        for a, t in zip(linked.column("account_id").to_pylist(), linked.column("indicator").to_pylist(), strict=True)
+    }
+    pairs |= {
+        (campaign_ids[c], t)
+        for c, t in zip(own.column("campaign").to_pylist(), own.column("template_key").to_pylist(), strict=True)
+    }
+    templates = pa.table(
+        {"campaign_id": [p[0] for p in sorted(pairs)], "template_key": [p[1] for p in sorted(pairs)]},
+        schema=pa.schema([("campaign_id", pa.string()), ("template_key", pa.string())]),
+    )
+    sql = linking.attribution_sql(
+        joined,
+        engine.register_arrow("members", members),
+        engine.register_arrow("campaign_templates", templates),
+        engine.dialect,
+    )
+    table = engine.table(sql)
+    share = pc.divide(
+        pc.cast(table.column("campaign_exchanges"), pa.float64()), pc.cast(table.column("exchanges"), pa.float64())
+    )
+    table = table.append_column("share", pc.round(share, 4))
+    return table.cast(FINDINGS_ATTRIBUTION_SCHEMA).sort_by(
+        [("campaign_id", "ascending"), ("account_id", "ascending"), ("campaign_exchanges", "descending")]
+    )
+
+
 def _campaigns_table(
     engine: Engine,
     joined: str,
     links: linking.Links,
+    member_table: pa.Table,
     campaign_ids: list[str],
     campaign_risk: np.ndarray,
     private: set[str],
@@ -370,13 +434,6 @@ def _campaigns_table(
     """One row per campaign; ``private`` are the templates of cohorts (used by nobody else)."""
     if not campaign_ids:
         return FINDINGS_CAMPAIGNS_SCHEMA.empty_table()
-    in_campaign = links.campaign >= 0
-    member_table = pa.table(
-        {
-            "account_id": links.accounts.filter(pa.array(in_campaign)),
-            "campaign_id": pa.array([campaign_ids[c] for c in links.campaign[in_campaign].tolist()], pa.string()),
-        }
-    )
     queries = linking.campaign_queries(
         joined,
         engine.register_arrow("members", member_table),

@@ -141,6 +141,19 @@ FINDINGS_CAMPAIGNS_SCHEMA = pa.schema(
         pa.field("summary", pa.string(), nullable=False),
     ]
 )
+# per campaign member, API key and end user: its exchanges and those in conversations opened
+# with its campaign's templates (a proxy account carries honest customers' traffic too)
+FINDINGS_ATTRIBUTION_SCHEMA = pa.schema(
+    [
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("campaign_id", pa.string(), nullable=False),
+        pa.field("api_key_id", pa.string()),
+        pa.field("end_user_id", pa.string()),
+        pa.field("exchanges", pa.int64(), nullable=False),
+        pa.field("campaign_exchanges", pa.int64(), nullable=False),
+        pa.field("share", pa.float64(), nullable=False),
+    ]
+)
 # each campaign member and the indicators that linked it: (account_id, kind, indicator)
 FINDINGS_EDGES_SCHEMA = pa.schema([("account_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string())])
 

@@ -615,9 +615,36 @@ def campaign_attachment(links: Links, templates: pa.Table, settings: Linking) ->
     it too and they are at least ``own_template_share`` of its other openers: the phrasings a
     proxy network's honest customers share with honest people elsewhere are nobody's own, so
     an honest account that came near a large campaign (a cloud network in common) is not
-    attached by them. ``templates`` is (account_id, template_key, exchanges) for every
-    opener; accounts in no campaign get 0."""
+    attached by them. A phrasing counts in full where it is a real part of the account's
+    traffic (``template_min_share``, as for linking) and less below: a reseller's thousands of
+    customers touch many phrasings a little each. ``templates`` is (account_id, template_key,
+    exchanges) for every opener; accounts in no campaign get 0."""
+    own = _own_phrasings(links, templates, settings)
     attachment = np.zeros(len(links.accounts))
+    np.add.at(attachment, own.rows, own.exchanges * own.weight)
+    return np.divide(attachment, own.totals, out=np.zeros_like(attachment), where=own.totals > 0)
+
+
+def own_templates(links: Links, templates: pa.Table, settings: Linking) -> pa.Table:
+    """(campaign, template_key): each campaign's own templates (see :func:`campaign_attachment`)."""
+    own = _own_phrasings(links, templates, settings)
+    pairs = sorted(set(zip(own.campaign.tolist(), own.keys.tolist(), strict=True)))
+    return pa.table(
+        {"campaign": pa.array([p[0] for p in pairs], pa.int64()), "template_key": pa.array([p[1] for p in pairs])}
+    )
+
+
+@dataclass(frozen=True)
+class _Own:
+    rows: np.ndarray  # account index of each opener row on an own template
+    campaign: np.ndarray
+    keys: np.ndarray
+    exchanges: np.ndarray
+    weight: np.ndarray
+    totals: np.ndarray  # exchanges per account, over all its openers
+
+
+def _own_phrasings(links: Links, templates: pa.Table, settings: Linking) -> _Own:
     positions = pc.index_in(templates.column("account_id"), value_set=links.accounts).to_numpy(zero_copy_only=False)
     known = ~np.isnan(positions.astype(float))
     rows = positions[known].astype(int)
@@ -627,7 +654,8 @@ def campaign_attachment(links: Links, templates: pa.Table, settings: Linking) ->
     totals = np.bincount(rows, weights=exchanges, minlength=len(links.accounts))
     member = campaign >= 0
     if not member.any():
-        return attachment
+        empty = np.zeros(0)
+        return _Own(empty.astype(int), empty.astype(int), empty.astype(str), empty, empty, totals)
     # openers of each template, and members of the same campaign among them
     _, template_of_row, openers = np.unique(keys, return_inverse=True, return_counts=True)
     pairs = np.char.add(campaign[member].astype(str), np.char.add("\x1f", keys[member]))
@@ -635,13 +663,30 @@ def campaign_attachment(links: Links, templates: pa.Table, settings: Linking) ->
     other_members = counts[inverse] - 1
     other_openers = openers[template_of_row[member]] - 1
     own = (other_members >= 1) & (other_members >= settings.own_template_share * other_openers)
-    # and a phrasing counts in full for an account only where it is a real part of its traffic
-    # (as for linking), less below: a reseller's thousands of customers touch many phrasings a
-    # little each
     share = exchanges[member] / np.maximum(totals[rows[member]], 1)
     weight = np.minimum(share / settings.template_min_share, 1.0)
-    np.add.at(attachment, rows[member][own], (exchanges[member] * weight)[own])
-    return np.divide(attachment, totals, out=np.zeros_like(attachment), where=totals > 0)
+    return _Own(
+        rows[member][own], campaign[member][own], keys[member][own], exchanges[member][own], weight[own], totals
+    )
+
+
+def attribution_sql(joined: str, members: str, campaign_templates: str, dialect: Dialect) -> str:
+    """Per campaign member, API key and end user: its exchanges, and those in conversations
+    opened with its campaign's templates (``campaign_templates``: campaign_id, template_key;
+    the templates that link it and its own). A proxy account carries honest customers too:
+    this says which of its keys and end users are the campaign's, to act on them alone."""
+    return (
+        "WITH openers AS (SELECT account_id, conversation_id, min(template_key) AS opened_with "
+        f"FROM {joined} WHERE turn = 0 AND conversation_id IS NOT NULL GROUP BY account_id, conversation_id), "
+        "traffic AS (SELECT j.account_id, m.campaign_id, j.api_key_id, j.end_user_id, "
+        "coalesce(o.opened_with, j.template_key) AS opened_with "
+        f"FROM {joined} j JOIN {members} m ON m.account_id = j.account_id "
+        "LEFT JOIN openers o ON o.account_id = j.account_id AND o.conversation_id = j.conversation_id) "
+        "SELECT t.account_id, t.campaign_id, t.api_key_id, t.end_user_id, count(*) AS exchanges, "
+        f"{dialect.count_if('c.template_key IS NOT NULL')} AS campaign_exchanges FROM traffic t "
+        f"LEFT JOIN {campaign_templates} c ON c.campaign_id = t.campaign_id AND c.template_key = t.opened_with "
+        "GROUP BY t.account_id, t.campaign_id, t.api_key_id, t.end_user_id"
+    )
 
 
 def campaign_queries(joined: str, members: str, edges: str, harvest_signals: tuple[str, ...]) -> dict[str, str]:

@@ -244,10 +244,37 @@ def explain_account(findings: Findings, account_id: str) -> str:
         campaign = findings.campaign(row["campaign_id"])
         if campaign:
             lines.append(f"  campaign {row['campaign_id']} (risk {campaign['risk']:.2f}): {campaign['summary']}")
+        lines += _attribution_lines(findings, account_id)
     lines.append("  reasons:")
     for reason in row["reasons"] or [{"signal": "-", "value": 0, "weight": 0, "detail": "no evidence"}]:
         lines.append(f"    {reason['weight']:+.2f}  {reason['signal']} = {reason['value']:.3g}: {reason['detail']}")
     return "\n".join(lines)
+
+
+def _attribution_lines(findings: Findings, account_id: str, limit: int = 5) -> list[str]:
+    """Which of a member's API keys and end users carry its campaign's traffic."""
+    if findings.attribution is None:
+        return []
+    table = findings.attribution
+    rows = table.filter(pc.equal(table.column("account_id"), account_id)).to_pylist()
+    if not rows:
+        return []
+    total = sum(r["exchanges"] for r in rows)
+    campaign = sum(r["campaign_exchanges"] for r in rows)
+    lines = [f"  campaign traffic: {campaign:,} of its {total:,} exchanges ({campaign / max(total, 1):.0%})"]
+    for column, label in (("api_key_id", "API key"), ("end_user_id", "end user")):
+        totals: dict[str, list[int]] = {}
+        for r in rows:
+            key = r[column] if r[column] is not None else "(none)"
+            counts = totals.setdefault(key, [0, 0])
+            counts[0] += r["exchanges"]
+            counts[1] += r["campaign_exchanges"]
+        if len(totals) < 2 and "(none)" in totals:
+            continue
+        ranked = sorted(totals.items(), key=lambda item: (-item[1][1], item[0]))[:limit]
+        shown = ", ".join(f"{key} {c / max(n, 1):.0%} of {n:,}" for key, (n, c) in ranked)
+        lines.append(f"    by {label} (campaign share): {shown}")
+    return lines
 
 
 _CSS = """
