@@ -124,7 +124,7 @@ def test_explain_with_missing_or_damaged_findings(scanned: dict[str, Path], tmp_
     original = (scanned["findings"] / "accounts.parquet").read_bytes()
     damaged = tmp_path / "damaged"
     shutil.copytree(scanned["findings"], damaged)
-    for cut in (0, 3, 100, len(original) // 2, len(original) - 9, len(original) - 1):
+    for cut in (0, 100, len(original) // 2, len(original) - 1):
         (damaged / "accounts.parquet").write_bytes(original[:cut])
         line = one_clear_line(distillguard("explain", account, "--findings", str(damaged)))
         assert "accounts.parquet is damaged or cut short" in line, (cut, line)
