@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from distillguard import __version__
-from distillguard.errors import DistillguardError
+from distillguard.errors import DistillguardError, InputError
+from distillguard.report.terminal import printable
 from distillguard.workspace import DEFAULT_MEMORY_LIMIT
 
 if TYPE_CHECKING:
@@ -29,6 +32,15 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # nothing or only part was done; the message says why
 EXIT_USAGE = 2  # the command line is wrong (typer's own code)
 EXIT_QUARANTINED = 3  # the work was done, and some input records went to quarantine
+
+
+class ReportPrompts(StrEnum):
+    """Whose example prompts report.html shows (masked either way)."""
+
+    distillation = "distillation"
+    all = "all"
+    none = "none"
+
 
 app = typer.Typer(
     name="distillguard",
@@ -43,7 +55,24 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
+
+def _memory_limit(value: str) -> str:
+    from distillguard.engines.duckdb import check_memory_limit
+
+    try:
+        return check_memory_limit(value)
+    except InputError as error:
+        raise typer.BadParameter(printable(str(error))) from None
+
+
 WorkspaceOption = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (created if missing).")]
+MemoryLimitOption = Annotated[
+    str,
+    typer.Option(
+        callback=_memory_limit,
+        help="Memory cap for the SQL engine (512MB, 2GB, 50%); larger work spills to the workspace's tmp folder.",
+    ),
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of a table.")]
 
@@ -81,9 +110,55 @@ def _progress(quiet: bool, description: str, total: int | None = None) -> Iterat
         yield progress
 
 
+def _show(value: object) -> str:
+    """A value from the data or the user, for a Rich string: control characters made visible
+    (see :func:`printable`), Rich markup escaped. Every value printed goes through it."""
+    return escape(printable(value))
+
+
 def _fail(error: DistillguardError) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    if _out_of_space(error):
+        error = DistillguardError(
+            "no space left on the device", where=error.where, hint="free some space, then run this again"
+        )
+    errors.print(f"[bold red]error:[/] {escape(printable(error, lines=True))}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_ERROR)
+
+
+def _out_of_space(error: BaseException) -> bool:
+    """Whether a disk filling up is what stopped the work, wherever it was noticed (Python,
+    Arrow and DuckDB each say so in their own way)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or "No space left on device" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _os_error(error: OSError) -> DistillguardError:
+    """A failure of the operating system as one located sentence."""
+    where = str(error.filename) if error.filename else None
+    if error.errno == errno.ENOSPC:
+        return DistillguardError(
+            "no space left on the device", where=where, hint="free some space, then run this again"
+        )
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return DistillguardError(
+            "read-only or not permitted", where=where, hint="`distillguard info` reads a read-only workspace"
+        )
+    return DistillguardError(error.strerror or str(error), where=where)
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Whatever stops a command is one clear message on stderr and exit code 1, not a traceback."""
+    try:
+        yield
+    except DistillguardError as error:
+        raise _fail(error) from error
+    except OSError as error:
+        raise _fail(_os_error(error)) from error
 
 
 @app.command()
@@ -102,9 +177,7 @@ def ingest(
     account_attribute: Annotated[
         str | None, typer.Option(help="OpenTelemetry: the attribute that names the account (default user.id).")
     ] = None,
-    memory_limit: Annotated[
-        str, typer.Option(help="Memory cap for the SQL engine; larger work spills to the workspace's tmp folder.")
-    ] = DEFAULT_MEMORY_LIMIT,
+    memory_limit: MemoryLimitOption = DEFAULT_MEMORY_LIMIT,
     processes: Annotated[
         int,
         typer.Option(
@@ -122,72 +195,74 @@ def ingest(
     from distillguard.ingest.base import ReadOptions, bulk_reading
     from distillguard.workspace import Workspace
 
-    try:
-        with (
-            Workspace.create(workspace, memory_limit) as ws,
-            _progress(quiet, "ingesting records") as progress,
-            bulk_reading(),
-        ):
+    with (
+        _clear_errors(),
+        Workspace.create(workspace, memory_limit) as ws,
+        _progress(quiet, "ingesting records") as progress,
+        bulk_reading(),
+    ):
 
-            def advance(_path: str, records: int) -> None:
-                if progress is not None:
-                    progress.advance(progress.task_ids[0], records)
+        def advance(_path: str, records: int) -> None:
+            if progress is not None:
+                progress.advance(progress.task_ids[0], records)
 
-            summary = ws.ingest(
-                logs,
-                accounts or [],
-                format_name=format_name,
-                options=ReadOptions(account_attribute=account_attribute, processes=processes),
-                on_progress=advance,
-            )
-    except DistillguardError as error:
-        raise _fail(error) from error
+        summary = ws.ingest(
+            logs,
+            accounts or [],
+            format_name=format_name,
+            options=ReadOptions(account_attribute=account_attribute, processes=processes),
+            on_progress=advance,
+        )
     if as_json:
-        console.print_json(json.dumps(summary.to_dict()))
+        console.print_json(json.dumps(summary.to_dict()), ensure_ascii=True)
     elif not quiet:
         _print_ingest(summary)
     raise typer.Exit(EXIT_QUARANTINED if summary.quarantined else EXIT_OK)
 
 
 def _print_ingest(summary: IngestSummary) -> None:
-    table = Table(title=f"ingest run {summary.run_id}", title_justify="left")
+    table = Table(title=f"ingest run {_show(summary.run_id)}", title_justify="left")
     for column in ("file", "format", "records", "rows", "quarantined", "skipped"):
         table.add_column(column, justify="left" if column in ("file", "format") else "right")
     for item in summary.files:
         if item.already_ingested_in:
             table.add_row(
-                item.path, item.format, "-", "-", "-", f"whole file: ingested in run {item.already_ingested_in}"
+                _show(item.path),
+                _show(item.format),
+                "-",
+                "-",
+                "-",
+                f"whole file: ingested in run {_show(item.already_ingested_in)}",
             )
         else:
             counts = (item.records, item.rows, item.quarantined, item.skipped)
-            table.add_row(item.path, item.format, *(f"{count:,}" for count in counts))
+            table.add_row(_show(item.path), _show(item.format), *(f"{count:,}" for count in counts))
     console.print(table)
     console.print(
         f"items {summary.items:,} = ingested {summary.ingested:,} + duplicates {summary.duplicates:,} "
         f"+ quarantined {summary.quarantined:,} + skipped {summary.skipped:,}   ({summary.seconds:.1f} s)"
     )
     if summary.quarantined:
-        reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.quarantine_reasons.items())
-        console.print(f"[yellow]quarantined:[/] {reasons}\n  see {summary.quarantine_file}")
+        reasons = ", ".join(f"{_show(reason)} {count:,}" for reason, count in summary.quarantine_reasons.items())
+        console.print(f"[yellow]quarantined:[/] {reasons}\n  see {_show(summary.quarantine_file)}")
 
 
 @app.command()
 def info(workspace: WorkspaceOption, as_json: JsonOption = False) -> None:
-    """Summarise a workspace: exchanges, accounts, time range, models, formats, quarantine."""
+    """Summarise a workspace: exchanges, accounts, time range, models, formats, quarantine.
+
+    Reads only: it works on a read-only workspace and while a scan runs."""
     from distillguard.workspace import Workspace
 
-    try:
-        with Workspace.open(workspace) as ws:
-            summary = ws.info()
-    except DistillguardError as error:
-        raise _fail(error) from error
+    with _clear_errors(), Workspace.open(workspace, access="read") as ws:
+        summary = ws.info()
     if as_json:
-        console.print_json(json.dumps(summary, default=str))
+        console.print_json(json.dumps(summary, default=str), ensure_ascii=True)
         return
-    console.print(f"[bold]workspace[/] {summary['workspace']}")
+    console.print(f"[bold]workspace[/] {_show(summary['workspace'])}")
     console.print(
         f"exchanges {summary['exchanges']:,} from {summary['active_accounts']:,} accounts "
-        f"({summary['accounts_table']:,} in the accounts table), {summary['first']} .. {summary['last']}"
+        f"({summary['accounts_table']:,} in the accounts table), {_show(summary['first'])} .. {_show(summary['last'])}"
     )
     for title, rows in (
         ("models", summary["models"]),
@@ -217,22 +292,33 @@ def simulate(
 
     if list_scenarios:
         for name in builtin_scenarios():
-            console.print(name)
+            console.print(_show(name))
         return
-    try:
-        with _progress(quiet, f"simulating {scenario}") as progress:
+    with _clear_errors():
+        _check_simulation_folder(out)
+        with _progress(quiet, f"simulating {_show(scenario)}") as progress:
 
             def advance(rows: int) -> None:
                 if progress is not None:
                     progress.advance(progress.task_ids[0], rows)
 
             summary = run_simulation(scenario, out, scale=scale, seed=seed, fmt=output_format, progress=advance)
-    except DistillguardError as error:
-        raise _fail(error) from error
     if not quiet:
         console.print(
-            f"wrote {summary.exchanges:,} exchanges from {summary.accounts:,} accounts to {out} "
-            f"(labels in {out / 'labels'})"
+            f"wrote {summary.exchanges:,} exchanges from {summary.accounts:,} accounts to {_show(out)} "
+            f"(labels in {_show(out / 'labels')})"
+        )
+
+
+def _check_simulation_folder(out: Path) -> None:
+    """Simulate writes a folder (exchanges/, accounts, labels/): not over a file or a workspace."""
+    if out.exists() and not out.is_dir():
+        raise InputError("--out is a file; simulate writes a folder", where=str(out), hint="choose a folder for --out")
+    if (out / "workspace.json").exists():
+        raise InputError(
+            "--out is a workspace; simulating into it would replace its accounts.parquet",
+            where=str(out),
+            hint="choose another folder for --out, then ingest it",
         )
 
 
@@ -246,7 +332,14 @@ def scan(
     accounts: Annotated[list[str] | None, typer.Option("--accounts", "-a", help="Accounts table.")] = None,
     settings_file: Annotated[Path | None, typer.Option("--settings", help="Detection settings YAML.")] = None,
     until: Annotated[str | None, typer.Option(help="Scan only traffic up to this ISO 8601 time.")] = None,
-    memory_limit: Annotated[str, typer.Option(help="Memory cap for the SQL engine.")] = DEFAULT_MEMORY_LIMIT,
+    memory_limit: MemoryLimitOption = DEFAULT_MEMORY_LIMIT,
+    report_prompts: Annotated[
+        ReportPrompts,
+        typer.Option(
+            help="Example prompts in report.html: from accounts at verdict distillation only, from every "
+            "account, or none. Personal data in them is masked either way."
+        ),
+    ] = ReportPrompts.distillation,
     quiet: QuietOption = False,
 ) -> None:
     """Find distillation campaigns: signals, account profiles, linking, findings and report."""
@@ -261,32 +354,37 @@ def scan(
     if (workspace is None) == (not logs):
         errors.print("error: give either log files or --workspace (not both)")
         raise typer.Exit(EXIT_USAGE)
-    try:
+    with _clear_errors():
         settings = load_settings(settings_file)
         cutoff = parse_timestamp(until) if until else None
         with tempfile.TemporaryDirectory(prefix="distillguard-scan-") as scratch:
             # a workspace to scan must exist; log files go to a fresh one that lives for the scan
-            opened = Workspace.open(workspace, memory_limit) if workspace else None
+            opened = Workspace.open(workspace, memory_limit, access="scan") if workspace else None
             with opened or Workspace.create(Path(scratch) / "workspace", memory_limit) as ws:
                 if logs or accounts:
                     with bulk_reading():
                         summary = ws.ingest(logs or [], accounts or [])
                     if summary.quarantined and not quiet:
-                        errors.print(f"{summary.quarantined:,} records quarantined in {summary.quarantine_file}")
+                        errors.print(f"{summary.quarantined:,} records quarantined in {_show(summary.quarantine_file)}")
                 with _progress(quiet, "scanning") as progress:
 
                     def stage(name: str) -> None:
                         if progress is not None:
                             progress.update(progress.task_ids[0], description=f"scanning: {name}")
 
-                    result = scan_workspace(ws, out, settings=settings, until=cutoff, on_stage=stage)
-    except DistillguardError as error:
-        raise _fail(error) from error
+                    result = scan_workspace(
+                        ws,
+                        out,
+                        settings=settings,
+                        until=cutoff,
+                        on_stage=stage,
+                        report_prompts=report_prompts.value,
+                    )
     if quiet:
         return
     console.print(
         f"scanned {result.exchanges:,} exchanges from {result.accounts:,} accounts: {result.flagged:,} flagged, "
-        f"{result.campaigns:,} campaigns. Findings in {out} (open {out / 'report.html'})"
+        f"{result.campaigns:,} campaigns. Findings in {_show(out)} (open {_show(out / 'report.html')})"
     )
     if result.top_campaigns:
         rows = [
@@ -304,12 +402,10 @@ def features(
     from distillguard.profiles import Catalogue
     from distillguard.settings import load_settings
 
-    try:
+    with _clear_errors():
         catalogue = Catalogue.build(load_settings(settings_file).signal_threshold)
-    except DistillguardError as error:
-        raise _fail(error) from error
     if markdown:
-        console.print(catalogue.documentation(), highlight=False, markup=False, soft_wrap=True)
+        console.print(printable(catalogue.documentation(), lines=True), highlight=False, markup=False, soft_wrap=True)
         return
     rows = [(f.name, f.unit, f.description) for f in catalogue.features]
     _print_table("account features", ("feature", "unit", "meaning"), rows, fold=True)
@@ -324,10 +420,9 @@ def explain(
     from distillguard.findings import Findings
     from distillguard.report import explain_account
 
-    try:
-        console.print(explain_account(Findings.read(findings), account), highlight=False, markup=False, soft_wrap=True)
-    except DistillguardError as error:
-        raise _fail(error) from error
+    with _clear_errors():
+        text = explain_account(Findings.read(findings), account)
+    console.print(printable(text, lines=True), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -339,36 +434,70 @@ def evaluate(
         Path | None, typer.Option("--workspace", "-w", help="With --timeline: the workspace the findings came from.")
     ] = None,
     timeline: Annotated[
-        int, typer.Option(help="Also measure time to detection by rescanning the traffic up to N points in time.")
+        int,
+        typer.Option(min=0, help="Also measure time to detection by rescanning the traffic up to N points in time."),
     ] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Measure findings against ground truth: precision, recall, PR-AUC, campaigns, false positives."""
-    import pyarrow.parquet as pq
-
     from distillguard.evaluate import evaluate as measure
     from distillguard.evaluate import misses
+    from distillguard.findings import Findings
 
-    try:
-        accounts_table = pq.read_table(findings / "accounts.parquet")
-        labels_table = pq.read_table(labels / "accounts.parquet")
-        metrics = measure(accounts_table, pq.read_table(findings / "campaigns.parquet"), labels_table)
-        metrics["misses"] = misses(accounts_table, labels_table)
-        if timeline:
-            if workspace is None:
-                raise DistillguardError("--timeline needs --workspace", hint="the workspace that was scanned")
-            metrics["time_to_detection"] = _time_to_detection(workspace, accounts_table, labels_table, timeline)
-    except DistillguardError as error:
-        raise _fail(error) from error
-    except (OSError, ValueError) as error:
-        raise _fail(DistillguardError(str(error))) from error
+    if timeline and workspace is None:
+        errors.print("error: --timeline needs --workspace (the workspace that was scanned)")
+        raise typer.Exit(EXIT_USAGE)
     target = out or findings / "evaluation.json"
-    target.write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+    with _clear_errors():
+        _check_metrics_file(target)
+        scanned = Findings.read(findings)
+        labels_table = _read_labels(labels)
+        try:
+            metrics = measure(scanned.accounts, scanned.campaigns, labels_table)
+        except ValueError as error:  # findings of other traffic than the labels'
+            raise InputError(
+                str(error), where=str(labels), hint="give the labels of the traffic that was scanned"
+            ) from None
+        metrics["misses"] = misses(scanned.accounts, labels_table)
+        if timeline and workspace is not None:
+            metrics["time_to_detection"] = _time_to_detection(workspace, scanned.accounts, labels_table, timeline)
+        target.write_text(json.dumps(metrics, indent=2, default=str) + "\n")
     if as_json:
-        console.print_json(json.dumps(metrics, default=str))
+        console.print_json(json.dumps(metrics, default=str), ensure_ascii=True)
         return
     _print_evaluation(metrics)
-    console.print(f"written to {target}")
+    console.print(f"written to {_show(target)}")
+
+
+def _check_metrics_file(target: Path) -> None:
+    """``evaluate --out`` writes one JSON file: not over a folder, nor over a file that is not
+    an earlier evaluation (a typo must not replace findings or labels)."""
+    if target.is_dir():
+        raise InputError("--out is a folder; evaluate writes one JSON file", where=str(target))
+    if target.exists():
+        try:
+            earlier = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            earlier = None
+        if not (isinstance(earlier, dict) and {"accounts", "campaigns", "legitimate_populations"} <= set(earlier)):
+            raise InputError(
+                "--out is a file that is not an earlier evaluation; it would be replaced",
+                where=str(target),
+                hint="choose a new file for --out",
+            )
+
+
+def _read_labels(labels: Path) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = labels / "accounts.parquet"
+    if not path.exists():
+        raise InputError("no accounts.parquet here", where=str(labels), hint="give the labels folder of a simulation")
+    try:
+        return pq.read_table(path)
+    except pa.ArrowException as error:
+        raise InputError(f"the labels cannot be read: {str(error).splitlines()[0]}", where=str(path)) from None
 
 
 def _time_to_detection(
@@ -384,8 +513,17 @@ def _time_to_detection(
     from distillguard.workspace import Workspace
 
     snapshots = []
-    with Workspace.open(workspace) as ws, tempfile.TemporaryDirectory(prefix="distillguard-timeline-") as scratch:
+    with (
+        Workspace.open(workspace, access="scan") as ws,
+        tempfile.TemporaryDirectory(prefix="distillguard-timeline-") as scratch,
+    ):
         first, last = ws.engine.table("SELECT min(ts) AS first, max(ts) AS last FROM exchanges").to_pylist()[0].values()
+        if first is None or last is None:
+            raise InputError(
+                "the workspace holds no exchanges to rescan for --timeline",
+                where=str(workspace),
+                hint="give the workspace the findings were scanned from",
+            )
         for step in range(1, points + 1):
             cutoff = first + (last - first) * step / points
             out = Path(scratch) / f"until-{step}"
@@ -397,9 +535,9 @@ def _time_to_detection(
 def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]], fold: bool = False) -> None:
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold" if fold else "ellipsis")
+        table.add_column(_show(column), overflow="fold" if fold else "ellipsis")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(_show(cell) for cell in row))
     console.print(table)
 
 

@@ -49,3 +49,12 @@ class WorkspaceError(DistillguardError):
 
 class EngineError(DistillguardError):
     """The SQL engine failed; the message carries the SQL that failed."""
+
+
+class BusyError(DistillguardError):
+    """Another process holds what this one needs (a workspace, its catalogue); ``pid`` names
+    it when it is known."""
+
+    def __init__(self, message: str, *, pid: int | None = None, where: str | None = None, hint: str | None = None):
+        self.pid = pid
+        super().__init__(message, where=where, hint=hint)

@@ -73,20 +73,16 @@ class Findings:
         """The findings of a folder a scan wrote; a missing or damaged file is a clear error."""
         if not (folder / "accounts.parquet").exists():
             raise DistillguardError("no accounts.parquet here", where=str(folder), hint="run `distillguard scan` first")
+        accounts = _read_table(folder / "accounts.parquet")
+        campaigns_path = folder / "campaigns.parquet"
+        campaigns = _read_table(campaigns_path) if campaigns_path.exists() else FINDINGS_CAMPAIGNS_SCHEMA.empty_table()
+        run_path = folder / "run.json"
         try:
-            accounts = pq.read_table(folder / "accounts.parquet")
-            campaigns_path = folder / "campaigns.parquet"
-            campaigns = (
-                pq.read_table(campaigns_path) if campaigns_path.exists() else FINDINGS_CAMPAIGNS_SCHEMA.empty_table()
-            )
-            run_path = folder / "run.json"
-            run = json.loads(run_path.read_text()) if run_path.exists() else {}
-            attribution_path = folder / "attribution.parquet"
-            attribution = pq.read_table(attribution_path) if attribution_path.exists() else None
-        except (pa.ArrowException, OSError, ValueError) as error:
-            raise DistillguardError(
-                f"the findings cannot be read: {error}", where=str(folder), hint="scan again into a new folder"
-            ) from None
+            run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else {}
+        except (OSError, ValueError) as error:
+            raise _damaged(run_path, error) from None
+        attribution_path = folder / "attribution.parquet"
+        attribution = _read_table(attribution_path) if attribution_path.exists() else None
         for name, table, schema in (
             ("accounts", accounts, FINDINGS_ACCOUNTS_SCHEMA),
             ("campaigns", campaigns, FINDINGS_CAMPAIGNS_SCHEMA),
@@ -96,3 +92,19 @@ class Findings:
                     f"{name}.parquet is not a findings table of this version", where=str(folder / f"{name}.parquet")
                 )
         return cls(accounts, campaigns, None, run, attribution)
+
+
+def _read_table(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise _damaged(path, error) from None
+
+
+def _damaged(path: Path, error: Exception) -> DistillguardError:
+    """A findings file that cannot be read: cut short, damaged, or not what a scan writes."""
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    detail = detail.replace(f"Could not open Parquet input source '{path}': ", "")
+    return DistillguardError(
+        f"{path.name} is damaged or cut short ({detail})", where=str(path), hint="scan again into a new folder"
+    )

@@ -90,8 +90,10 @@ def scan_workspace(
     until: datetime | None = None,
     on_stage: Callable[[str], None] | None = None,
     write_report: bool = True,
+    report_prompts: str = "distillation",
 ) -> ScanResult:
-    """Run the detection pipeline over the workspace (up to ``until``) into ``out``."""
+    """Run the detection pipeline over the workspace (up to ``until``) into ``out``;
+    ``report_prompts`` says whose example prompts the report shows (see :func:`distillguard.report.write_report`)."""
     settings = settings or load_settings()
     _check_findings_folder(out, workspace)
     out.mkdir(parents=True, exist_ok=True)
@@ -208,7 +210,9 @@ def scan_workspace(
         from distillguard.report import write_report as render_report
 
         stages.start("report")
-        render_report(out, findings, engine, workspace.exchanges, joined)
+        render_report(
+            out, findings, engine, workspace.exchanges, joined, prompts=report_prompts, key=workspace.secret_key()
+        )
     stages.stop()
     findings.run["timings_s"] = result.timings = stages.timings
     findings.write_run(out)

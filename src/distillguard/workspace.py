@@ -8,12 +8,21 @@ Layout::
     WS/accounts.parquet                latest row per account_id
     WS/quarantine/<run_id>.parquet     every record that could not be mapped, with its bytes
     WS/quarantine/raw/*.bin            records too large to keep inline
+    WS/lock                            held by the process writing the workspace: its pid and command
+    WS/secret.key                      the key of the report's keyed hashes (made on first use, 0600)
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
+import os
+import secrets
+import shlex
 import shutil
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,7 +39,8 @@ import xxhash
 
 from distillguard import __version__
 from distillguard.engines import Engine, create_engine
-from distillguard.errors import DistillguardError, WorkspaceError
+from distillguard.engines.duckdb import glob_literal
+from distillguard.errors import BusyError, DistillguardError, WorkspaceError
 from distillguard.ingest import expand_inputs, reader_for
 from distillguard.ingest.base import ReadOptions, quarantine_table
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
@@ -91,6 +102,16 @@ class IngestSummary:
 # campaign id -> member accounts of every campaign scans of the workspace have named
 CAMPAIGN_REGISTRY = "campaigns.parquet"
 
+# How a command uses the workspace: "write" (ingest) holds the workspace lock and writes the
+# catalogue; "scan" holds the lock (it writes signals, summaries and campaign ids beside the
+# exchanges) and reads the catalogue only, so `info` can run meanwhile; "read" (info) takes no
+# lock and writes nothing, so it works on a read-only workspace and beside a scan.
+Access = Literal["read", "scan", "write"]
+# characters DuckDB cannot take in the path of a workspace it writes: `\` is read as a folder
+# separator, `?` cuts the path of the catalogue's write-ahead log, and ingest reads its staging
+# files through patterns, in which `[`, `*` and `?` match other paths
+_UNWRITABLE_PATH_CHARACTERS = "\\?[*"
+
 
 class Workspace:
     """A workspace folder. Open with :meth:`open` (existing) or :meth:`create` (new or existing).
@@ -105,29 +126,40 @@ class Workspace:
     exchanges = "exchanges"
     accounts = "accounts"
 
-    def __init__(self, root: Path, engine: Engine):
+    def __init__(self, root: Path, engine: Engine, access: Access = "write", lock: WorkspaceLock | None = None):
         self.root = root
         self.engine = engine
+        self.access = access
+        self._lock = lock
 
     @classmethod
     def create(cls, root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Workspace:
         root = Path(root)
         marker = root / "workspace.json"
+        _check_writable_path(root)
+        if root.exists() and not root.is_dir():
+            raise WorkspaceError("a file is in the way of the workspace folder", where=str(root))
         if root.exists() and any(root.iterdir()) and not marker.exists():
             raise WorkspaceError(
                 "folder exists and is not a distillguard workspace",
                 where=str(root),
                 hint="choose a new or empty folder",
             )
-        root.mkdir(parents=True, exist_ok=True)
-        if not marker.exists():
-            marker.write_text(
-                json.dumps({"version": WORKSPACE_VERSION, "created": _now().isoformat(), "distillguard": __version__})
-            )
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            if not marker.exists():
+                marker.write_text(
+                    json.dumps(
+                        {"version": WORKSPACE_VERSION, "created": _now().isoformat(), "distillguard": __version__}
+                    )
+                )
+        except OSError as error:
+            raise _unwritable(root, error) from None
         return cls.open(root, memory_limit)
 
     @classmethod
-    def open(cls, root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Workspace:
+    def open(cls, root: str | Path, memory_limit: str = DEFAULT_MEMORY_LIMIT, *, access: Access = "write") -> Workspace:
+        """An existing workspace, used as ``access`` says (see :data:`Access`)."""
         root = Path(root)
         marker = root / "workspace.json"
         if not marker.exists():
@@ -139,18 +171,95 @@ class Workspace:
         version = json.loads(marker.read_text()).get("version")
         if version != WORKSPACE_VERSION:
             raise WorkspaceError(f"workspace version {version} is not {WORKSPACE_VERSION}", where=str(root))
-        for folder in ("exchanges", "quarantine", "tmp"):
-            (root / folder).mkdir(exist_ok=True)
-        engine = create_engine(
-            "duckdb", database=root / "catalog.duckdb", memory_limit=memory_limit, temp_directory=root / "tmp"
-        )
-        engine.execute(_HISTORY_DDL)
-        workspace = cls(root, engine)
-        workspace.refresh_views()
+        if "\\" in str(root.absolute()):
+            raise WorkspaceError(
+                "the workspace path contains '\\', which DuckDB reads as a folder separator",
+                where=str(root),
+                hint="move the workspace, or link it from a path without '\\'",
+            )
+        lock = None
+        if access == "write":
+            _check_writable_path(root)
+        if access != "read":
+            lock = WorkspaceLock(root).acquire()
+        try:
+            catalog = root / "catalog.duckdb"
+            if access == "read":
+                tmp = root / "tmp"
+                engine = create_engine(
+                    "duckdb",
+                    database=catalog if catalog.exists() else ":memory:",
+                    memory_limit=memory_limit,
+                    temp_directory=tmp if os.access(tmp, os.W_OK) else None,
+                    read_only=catalog.exists(),
+                )
+                if not catalog.exists():
+                    engine.execute(_HISTORY_DDL)
+            else:
+                try:
+                    for folder in ("exchanges", "quarantine", "tmp"):
+                        (root / folder).mkdir(exist_ok=True)
+                except OSError as error:
+                    raise _unwritable(root, error) from None
+                engine = create_engine(
+                    "duckdb",
+                    database=catalog,
+                    memory_limit=memory_limit,
+                    temp_directory=root / "tmp",
+                    read_only=access == "scan" and catalog.exists(),
+                )
+                if access == "write" or not catalog.exists():
+                    engine.execute(_HISTORY_DDL)
+        except BusyError as busy:
+            if lock is not None:
+                lock.release()
+            raise _busy(root, busy) from None
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        workspace = cls(root, engine, access, lock)
+        try:
+            workspace.refresh_views()
+        except BaseException:
+            workspace.close()
+            raise
         return workspace
 
     def close(self) -> None:
         self.engine.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def secret_key(self) -> bytes:
+        """The workspace's key for the keyed hashes of what it reports (``WS/secret.key``,
+        made on first use, readable by its owner only). The report names a payment instrument
+        by such a hash: the same instrument gets the same name in every report of the
+        workspace, and nobody without the key can tell which instrument it is."""
+        path = self.root / "secret.key"
+        if not path.exists():
+            partial = self.root / f"secret.key.{os.getpid()}.tmp"
+            try:
+                descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(descriptor, "wb") as stream:
+                    stream.write(secrets.token_bytes(32))
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                with contextlib.suppress(FileExistsError):
+                    os.link(partial, path)  # never replaces a key another process made meanwhile
+            except OSError as error:
+                raise _unwritable(self.root, error) from None
+            finally:
+                partial.unlink(missing_ok=True)
+        key = path.read_bytes()
+        if len(key) < 16:
+            raise WorkspaceError(
+                "the workspace's secret.key is damaged (under 16 bytes)",
+                where=str(path),
+                hint="delete it: a new key is made, and the report's hashed names change",
+            )
+        return key
 
     def __enter__(self) -> Workspace:
         return self
@@ -161,15 +270,15 @@ class Workspace:
     # -- views -------------------------------------------------------------------------
     def refresh_views(self) -> None:
         """Point the catalog's views at the Parquet files (paths are absolute, so a moved
-        workspace is fixed by reopening it)."""
+        workspace is fixed by reopening it). A catalogue opened read-only gets the same views
+        for the session alone (temporary ones, which come first in name lookup)."""
+        kind = "VIEW" if self.access == "write" else "TEMP VIEW"
         exchanges = _parquet_or_empty(self.root / "exchanges", EXCHANGE_SCHEMA, hive=True)
-        self.engine.execute(f"CREATE OR REPLACE VIEW exchanges AS {exchanges}")
-        self.engine.execute(
-            f"CREATE OR REPLACE VIEW accounts AS {_parquet_or_empty(self.root / 'accounts.parquet', ACCOUNT_SCHEMA)}"
-        )
-        self.engine.execute(
-            f"CREATE OR REPLACE VIEW quarantine AS {_parquet_or_empty(self.root / 'quarantine', QUARANTINE_SCHEMA)}"
-        )
+        self.engine.execute(f"CREATE OR REPLACE {kind} exchanges AS {exchanges}")
+        accounts = _parquet_or_empty(self.root / "accounts.parquet", ACCOUNT_SCHEMA)
+        self.engine.execute(f"CREATE OR REPLACE {kind} accounts AS {accounts}")
+        quarantine = _parquet_or_empty(self.root / "quarantine", QUARANTINE_SCHEMA)
+        self.engine.execute(f"CREATE OR REPLACE {kind} quarantine AS {quarantine}")
 
     # -- ingest ------------------------------------------------------------------------
     def ingest(
@@ -584,6 +693,106 @@ class _QuarantineWriter:
             self.writer.close()
 
 
+class WorkspaceLock:
+    """The lock of the process that writes a workspace (``WS/lock``): an advisory lock the
+    operating system drops when the process ends, however it ends, so a crash leaves no stale
+    lock; the file names the holder's pid and command so that a second writer can say who
+    holds the workspace."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.path = root / "lock"
+        self._descriptor: int | None = None
+
+    def acquire(self) -> WorkspaceLock:
+        try:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise _unwritable(self.root, error) from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(self.path)
+            os.close(descriptor)
+            raise BusyError(
+                f"the workspace is in use by {holder or 'another process'}",
+                where=str(self.root),
+                hint="wait for it to finish, then run this again",
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(
+            descriptor, json.dumps({"pid": os.getpid(), "command": _command(), "since": _now().isoformat()}).encode()
+        )
+        self._descriptor = descriptor
+        return self
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.ftruncate(self._descriptor, 0)  # the next reader finds no holder named
+            os.close(self._descriptor)  # closing drops the lock
+            self._descriptor = None
+
+
+def _command() -> str:
+    """This process's command line, as the user typed it where it is distillguard's."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if program in ("__main__.py", "distillguard"):
+        program = "distillguard"
+    elif program == "-c":
+        return shlex.join(["python", "-c", "...", *sys.argv[1:]])[:300]
+    return shlex.join([program, *sys.argv[1:]])[:300]
+
+
+def _holder(lock_path: Path) -> str | None:
+    """'PID 1234 (distillguard ingest ..., since 2026-03-01 12:00 UTC)' from a lock file."""
+    try:
+        holder = json.loads(lock_path.read_text() or "null")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(holder, dict) or "pid" not in holder:
+        return None
+    since = str(holder.get("since", ""))[:16].replace("T", " ")
+    return f"PID {holder['pid']} ({holder.get('command', '?')}, since {since} UTC)"
+
+
+def _busy(root: Path, busy: BusyError) -> BusyError:
+    """The catalogue is locked: say which process holds the workspace, from its lock file
+    when it is the process DuckDB names (or when DuckDB names none)."""
+    holder = _holder(root / "lock")
+    if holder is None or (busy.pid is not None and not holder.startswith(f"PID {busy.pid} ")):
+        holder = busy.message.removeprefix("the database is open in another process ").strip("()")
+        holder = f"another process ({holder})"
+    return BusyError(
+        f"the workspace is in use by {holder}",
+        pid=busy.pid,
+        where=str(root),
+        hint="wait for it to finish, then run this again",
+    )
+
+
+def _check_writable_path(root: Path) -> None:
+    found = sorted({c for c in str(root.absolute()) if c in _UNWRITABLE_PATH_CHARACTERS})
+    if found:
+        listed = " ".join(f"'{c}'" for c in found)
+        raise WorkspaceError(
+            f"DuckDB cannot write a workspace whose path contains {listed}",
+            where=str(root),
+            hint="choose a folder whose path has none of \\ ? [ *, or a symbolic link to it whose path has none",
+        )
+
+
+def _unwritable(root: Path, error: OSError) -> WorkspaceError:
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return WorkspaceError(
+            "the workspace is read-only here",
+            where=str(root),
+            hint="`distillguard info` reads a read-only workspace; ingest and scan need to write to it",
+        )
+    if error.errno == errno.ENOSPC:
+        return WorkspaceError("no space left on the device", where=str(root), hint="free some space")
+    return WorkspaceError(f"cannot write the workspace: {error.strerror or error}", where=str(root))
+
+
 def file_fingerprint(path: Path) -> str:
     """A hash of a file's bytes: the same file ingested twice is recognised and skipped."""
     digest = xxhash.xxh3_128()
@@ -598,13 +807,15 @@ def _quote(text: str) -> str:
 
 
 def _parquet_or_empty(path: Path, schema: pa.Schema, hive: bool = False) -> str:
-    """SQL reading the Parquet at ``path`` or, while there is none, an empty relation."""
-    pattern = path / "**" / "*.parquet" if path.is_dir() else path
+    """SQL reading the Parquet at ``path`` or, while there is none, an empty relation. The
+    path's own pattern characters are escaped: a workspace at ``/data/ws[1]`` reads its files,
+    not those of ``/data/ws1``."""
+    pattern = glob_literal(str(path)) + ("/**/*.parquet" if path.is_dir() else "")
     has_files = any(path.rglob("*.parquet")) if path.is_dir() else path.exists()
     if has_files:
         options = ", hive_partitioning = true" if hive else ", hive_partitioning = false"
         columns = ", ".join(schema.names)
-        return f"SELECT {columns} FROM read_parquet({_quote(str(pattern))}{options}, union_by_name = true)"
+        return f"SELECT {columns} FROM read_parquet({_quote(pattern)}{options}, union_by_name = true)"
     return "SELECT " + ", ".join(f"CAST(NULL AS {_sql_type(f.type)}) AS {f.name}" for f in schema) + " WHERE false"
 
 

@@ -1,8 +1,15 @@
-"""The analyst's report (one self-contained HTML page) and `explain` for one account."""
+"""The analyst's report (one self-contained HTML page) and `explain` for one account.
+
+What the report shows of the traffic is chosen for privacy (README, "Privacy"): example
+prompts and template texts only from accounts whose verdict is ``distillation`` unless asked
+otherwise, personal data in them masked (:mod:`distillguard.report.privacy`), payment
+instruments and e-mail domains named by keyed hashes.
+"""
 
 from __future__ import annotations
 
 import html
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,13 +19,28 @@ import pyarrow.compute as pc
 from distillguard.engines.base import Engine
 from distillguard.errors import DistillguardError
 from distillguard.findings import Findings
+from distillguard.report.privacy import KEYED_KINDS, keyed_name, mask
+from distillguard.report.terminal import printable
 
 PROMPT_PREVIEW_CHARS = 280
+SYSTEM_PREVIEW_CHARS = 160
+TEMPLATE_PREVIEW_CHARS = 140
+# whose example prompts the report shows: accounts at verdict distillation, every account, none
+REPORT_PROMPTS = ("distillation", "all", "none")
 _PALETTE = ("#c0392b", "#2471a3", "#d68910", "#7d3c98", "#138d75", "#a04000", "#2e4053", "#b03a2e")
 
 
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def _preview(text: str | None, limit: int) -> str:
+    """The first ``limit`` characters of ``text`` with personal data masked. Masking runs over
+    a window well past the cut, so a value that straddles the cut is masked whole, not shown
+    in part; masking never shrinks a window to under ``limit``."""
+    text = text or ""
+    shown = mask(text[: limit * 4 + 256])[:limit]
+    return shown + ("…" if len(text) > limit else "")
 
 
 def _when(value: datetime | None) -> str:
@@ -73,35 +95,63 @@ def write_report(
     joined: str,
     top_campaigns: int = 8,
     top_accounts: int = 60,
+    *,
+    prompts: str = "distillation",
+    key: bytes | None = None,
 ) -> Path:
     """Write ``report.html`` into ``folder``: the findings, with example prompts and the hourly
     timeline read through ``engine`` from the relations ``exchanges`` and ``joined`` (exchanges
-    with their signals) the scan used."""
+    with their signals) the scan used.
+
+    ``prompts`` says whose example prompts and template texts are shown: members of the
+    campaign whose verdict is ``distillation`` (the default), every member (``all``), or
+    nobody (``none``); personal data in them is masked either way. ``key`` (the workspace's
+    :meth:`~distillguard.workspace.Workspace.secret_key`) keys the hashes that name payment
+    instruments and e-mail domains; without one, a key made for this report alone is used.
+    """
+    if prompts not in REPORT_PROMPTS:
+        raise DistillguardError(f"unknown report prompts {prompts!r}", hint=f"one of: {', '.join(REPORT_PROMPTS)}")
+    key = key or secrets.token_bytes(32)
     accounts = findings.accounts
     campaigns = findings.campaigns.to_pylist()
     shown = campaigns[:top_campaigns]
+    # the accounts whose traffic may be quoted, with their campaign
+    quotable = findings.members()
+    if prompts == "distillation":
+        at_distillation = accounts.filter(pc.equal(accounts.column("verdict"), "distillation")).column("account_id")
+        quotable = quotable.filter(pc.is_in(quotable.column("account_id"), value_set=at_distillation))
+    elif prompts == "none":
+        quotable = quotable.slice(0, 0)
     examples: dict[str, dict] = {}
-    wanted = [i for c in shown for i in c["example_exchange_ids"][:3]]
-    if wanted:
+    wanted = [i for c in shown for i in c["example_exchange_ids"]]
+    if wanted and quotable.num_rows:
         listed = engine.register_arrow("wanted_examples", pa.table({"exchange_id": wanted}))
+        allowed = engine.register_arrow("quotable_accounts", quotable)
         for row in engine.table(
             "SELECT e.exchange_id, e.account_id, e.ts, e.model, e.system, e.prompt "
-            f"FROM {exchanges} e JOIN {listed} w ON w.exchange_id = e.exchange_id"
+            f"FROM {exchanges} e JOIN {listed} w ON w.exchange_id = e.exchange_id "
+            f"WHERE e.account_id IN (SELECT account_id FROM {allowed})"
         ).to_pylist():
             examples[row["exchange_id"]] = row
-    # one example opening per template indicator, so the analyst reads the template, not a hash
-    template_texts: dict[str, str] = {}
-    keys = sorted({i["value"] for c in shown for i in c["indicators"] if i["kind"] == "template"})
-    if keys:
-        listed = engine.register_arrow("wanted_templates", pa.table({"template_key": keys}))
+    # one example opening per template indicator, so the analyst reads the template, not a hash;
+    # taken from a quotable member of the campaign that shares it
+    template_texts: dict[tuple[str, str], str] = {}
+    pairs = sorted({(c["campaign_id"], i["value"]) for c in shown for i in c["indicators"] if i["kind"] == "template"})
+    if pairs and quotable.num_rows:
+        listed = engine.register_arrow(
+            "wanted_templates",
+            pa.table({"campaign_id": [c for c, _ in pairs], "template_key": [t for _, t in pairs]}),
+        )
+        allowed = engine.register_arrow("quotable_members", quotable)
         for row in engine.table(
-            "SELECT template_key, text FROM (SELECT j.template_key, concat_ws(' ⏎ ', e.system, e.prompt) AS text, "
-            "row_number() OVER (PARTITION BY j.template_key ORDER BY j.exchange_id) AS rank "
+            "SELECT campaign_id, template_key, text FROM (SELECT w.campaign_id, j.template_key, "
+            "concat_ws(' ⏎ ', e.system, e.prompt) AS text, row_number() OVER "
+            "(PARTITION BY w.campaign_id, j.template_key ORDER BY j.exchange_id) AS rank "
             f"FROM {joined} j JOIN {listed} w ON w.template_key = j.template_key "
+            f"JOIN {allowed} q ON q.account_id = j.account_id AND q.campaign_id = w.campaign_id "
             f"JOIN {exchanges} e ON e.exchange_id = j.exchange_id WHERE j.turn = 0) WHERE rank = 1"
         ).to_pylist():
-            text = row["text"] or ""
-            template_texts[row["template_key"]] = text[:140] + ("…" if len(text) > 140 else "")
+            template_texts[(row["campaign_id"], row["template_key"])] = _preview(row["text"], TEMPLATE_PREVIEW_CHARS)
     series: dict[str, list[tuple[datetime, int]]] = {c["campaign_id"]: [] for c in shown}  # by risk, as listed
     if shown:
         members = engine.register_arrow(
@@ -122,7 +172,10 @@ def write_report(
         "<header><h1>distillguard findings</h1>",
         f"<p class='muted'>scanned {run.get('scanned_at', '')[:19]} · distillguard {_e(run.get('distillguard'))} · "
         f"{run.get('input', {}).get('exchanges_scanned', 0):,} exchanges · {accounts.num_rows:,} accounts · "
-        f"{run.get('input', {}).get('quarantined', 0):,} records in quarantine</p></header>",
+        f"{run.get('input', {}).get('quarantined', 0):,} records in quarantine</p>",
+        f"<p class='muted'>{_e(_PROMPTS_NOTE[prompts])} Personal data in what is shown (e-mail and IP "
+        "addresses, phone and card numbers) is masked; payment instruments and e-mail domains are named by "
+        "keyed hashes (<code>pay:…</code>), the same in every report of this workspace.</p></header>",
         "<section class='cards'>",
         _card("campaigns", len(campaigns)),
         _card(
@@ -140,7 +193,7 @@ def write_report(
     if not campaigns:
         body.append("<p>No campaign was found. Accounts flagged on their own are listed below.</p>")
     for campaign in campaigns[:top_campaigns]:
-        body.append(_campaign_section(campaign, examples, template_texts))
+        body.append(_campaign_section(campaign, examples, template_texts, key, prompts))
     if len(campaigns) > top_campaigns:
         body.append(
             f"<p class='muted'>{len(campaigns) - top_campaigns} smaller campaigns are in campaigns.parquet.</p>"
@@ -169,31 +222,66 @@ def _card(label: str, value: int) -> str:
     return f"<div class='card'><b>{value:,}</b><span>{_e(label)}</span></div>"
 
 
-def _campaign_section(campaign: dict, examples: dict[str, dict], template_texts: dict[str, str]) -> str:
+_PROMPTS_NOTE = {
+    "distillation": "Example prompts come only from accounts at verdict distillation "
+    "(scan --report-prompts all shows every member's, none shows none).",
+    "all": "Example prompts come from every member of a campaign, whatever its verdict (scan --report-prompts all).",
+    "none": "No prompt is shown (scan --report-prompts none).",
+}
+
+
+def _indicator_value(item: dict, key: bytes) -> str:
+    """What the report shows of an indicator: a keyed name for payment instruments and e-mail
+    domains, the value itself (cut) for templates, networks and sign-up bursts."""
+    if item["kind"] in KEYED_KINDS:
+        return keyed_name(key, item["kind"], item["value"])
+    return str(item["value"])[:90]
+
+
+def _campaign_section(
+    campaign: dict,
+    examples: dict[str, dict],
+    template_texts: dict[tuple[str, str], str],
+    key: bytes,
+    prompts: str,
+) -> str:
     risk = campaign["risk"]
+    campaign_id = campaign["campaign_id"]
     focus = "".join(
         f"<li><span class='bar' style='width:{item['share'] * 100:.0f}%'></span>{_e(item['capability'])} "
         f"{item['share']:.0%}</li>"
         for item in campaign["capabilities"]
     )
     indicators = "".join(
-        f"<tr><td>{_e(item['kind'])}</td><td><code>{_e(item['value'][:90])}</code>"
-        + (f"<div class='muted'>{_e(template_texts[item['value']])}</div>" if item["value"] in template_texts else "")
+        f"<tr><td>{_e(item['kind'])}</td><td><code>{_e(_indicator_value(item, key))}</code>"
+        + (
+            f"<div class='muted'>{_e(template_texts[(campaign_id, item['value'])])}</div>"
+            if (campaign_id, item["value"]) in template_texts
+            else ""
+        )
         + f"</td><td>{item['accounts']:,}</td></tr>"
         for item in campaign["indicators"]
     )
-    shown = []
-    for exchange_id in campaign["example_exchange_ids"][:3]:
+    shown: list[str] = []
+    for exchange_id in campaign["example_exchange_ids"]:
         example = examples.get(exchange_id)
-        if not example:
+        if not example or len(shown) == 3:
             continue
-        system = f"<div class='system'>system: {_e((example['system'] or '')[:160])}</div>" if example["system"] else ""
-        prompt = example["prompt"] or ""
-        cut = "…" if len(prompt) > PROMPT_PREVIEW_CHARS else ""
+        system = (
+            f"<div class='system'>system: {_e(_preview(example['system'], SYSTEM_PREVIEW_CHARS))}</div>"
+            if example["system"]
+            else ""
+        )
         shown.append(
             f"<blockquote><div class='muted'>{_e(example['account_id'])} · {_e(example['model'])} · "
-            f"{_when(example['ts'])}</div>{system}<div>{_e(prompt[:PROMPT_PREVIEW_CHARS])}{cut}</div></blockquote>"
+            f"{_when(example['ts'])}</div>{system}<div>{_e(_preview(example['prompt'], PROMPT_PREVIEW_CHARS))}</div>"
+            "</blockquote>"
         )
+    withheld = {
+        "distillation": "none from an account at verdict distillation",
+        "all": "none",
+        "none": "not shown (scan --report-prompts none)",
+    }[prompts]
     members = campaign["accounts"]
     listed = ", ".join(f"<code>{_e(a)}</code>" for a in members[:30])
     more = f" and {len(members) - 30:,} more" if len(members) > 30 else ""
@@ -203,7 +291,7 @@ def _campaign_section(campaign: dict, examples: dict[str, dict], template_texts:
         f"<p class='muted'>{_when(campaign['first_seen'])} → {_when(campaign['last_seen'])}</p>"
         f"<div class='cols'><div><h4>Capability focus</h4><ul class='focus'>{focus}</ul></div>"
         f"<div><h4>Shared indicators</h4><table><tr><th>kind</th><th>value</th><th>accounts</th></tr>{indicators}"
-        f"</table></div></div><h4>Example prompts</h4>{''.join(shown) or '<p class=muted>none</p>'}"
+        f"</table></div></div><h4>Example prompts</h4>{''.join(shown) or f'<p class=muted>{withheld}</p>'}"
         f"<details><summary>{len(members):,} member accounts</summary><p>{listed}{more}</p></details></article>"
     )
 
@@ -235,19 +323,26 @@ def explain_account(findings: Findings, account_id: str) -> str:
     """One account's case as plain text: verdict, risk, reasons, campaign."""
     row = findings.account(account_id)
     if row is None:
-        raise DistillguardError(f"account {account_id!r} is not in these findings")
+        raise DistillguardError(f"account {printable(account_id)!r} is not in these findings")
+    # every value is made printable: one line each, whatever the logs put in an account id
+    show = printable
     lines = [
-        f"account {row['account_id']}: {row['verdict']} (risk {row['risk']:.2f}; on its own {row['own_risk']:.2f})",
+        f"account {show(row['account_id'])}: {row['verdict']} (risk {row['risk']:.2f}; "
+        f"on its own {row['own_risk']:.2f})",
         f"  {row['exchanges']:,} exchanges, {_when(row['first_seen'])} → {_when(row['last_seen'])}",
     ]
     if row["campaign_id"]:
         campaign = findings.campaign(row["campaign_id"])
         if campaign:
-            lines.append(f"  campaign {row['campaign_id']} (risk {campaign['risk']:.2f}): {campaign['summary']}")
+            lines.append(
+                f"  campaign {show(row['campaign_id'])} (risk {campaign['risk']:.2f}): {show(campaign['summary'])}"
+            )
         lines += _attribution_lines(findings, account_id)
     lines.append("  reasons:")
     for reason in row["reasons"] or [{"signal": "-", "value": 0, "weight": 0, "detail": "no evidence"}]:
-        lines.append(f"    {reason['weight']:+.2f}  {reason['signal']} = {reason['value']:.3g}: {reason['detail']}")
+        lines.append(
+            f"    {reason['weight']:+.2f}  {show(reason['signal'])} = {reason['value']:.3g}: {show(reason['detail'])}"
+        )
     return "\n".join(lines)
 
 
@@ -272,7 +367,7 @@ def _attribution_lines(findings: Findings, account_id: str, limit: int = 5) -> l
         if len(totals) < 2 and "(none)" in totals:
             continue
         ranked = sorted(totals.items(), key=lambda item: (-item[1][1], item[0]))[:limit]
-        shown = ", ".join(f"{key} {c / max(n, 1):.0%} of {n:,}" for key, (n, c) in ranked)
+        shown = ", ".join(f"{printable(key)} {c / max(n, 1):.0%} of {n:,}" for key, (n, c) in ranked)
         lines.append(f"    by {label} (campaign share): {shown}")
     return lines
 
