@@ -26,6 +26,8 @@ from distillguard.schema import (
     EXCHANGE_DEFAULTS,
     EXCHANGE_SCHEMA,
     MAX_TEXT_CHARS,
+    first_unlike_coercion,
+    normalise_extra,
     validate_exchanges,
 )
 
@@ -103,6 +105,10 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise _FastPathMiss from exc
+    if first_unlike_coercion(table):
+        # Arrow's reader keeps what orjson and coerce_exchange refuse or convert (bytes that
+        # are not UTF-8, year 0, NaN): the record path judges the block, one reason per line
+        raise _FastPathMiss
     table = _with_defaults(table)
     ids = table.column("exchange_id")
     lines: list[tuple[int, bytes]] = []
@@ -135,10 +141,35 @@ def _with_defaults(table: pa.Table) -> pa.Table:
     for field in EXCHANGE_SCHEMA:
         column = table.column(field.name)
         default = EXCHANGE_DEFAULTS.get(field.name)
-        if default is not None and column.null_count:
+        if field.name == "extra":
+            column = normalise_extra(column)  # as coerce_exchange writes it
+        elif default is not None and column.null_count:
             column = pc.fill_null(column, pa.scalar(default, field.type))
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
+
+
+def _castable(source: pa.DataType, target: pa.DataType) -> bool:
+    """Whether a Parquet column of type ``source`` is cast to ``target`` as the record path
+    would convert its values; any other type (text for numbers or times, ints for flags)
+    takes the record path."""
+    if pa.types.is_null(source):
+        return True
+    if pa.types.is_string(target):
+        return pa.types.is_string(source) or pa.types.is_large_string(source)
+    if pa.types.is_timestamp(target):
+        return pa.types.is_timestamp(source)
+    if pa.types.is_integer(target):
+        return pa.types.is_integer(source)
+    if pa.types.is_floating(target):
+        return pa.types.is_floating(source) or pa.types.is_integer(source)
+    if pa.types.is_boolean(target):
+        return pa.types.is_boolean(source)
+    if pa.types.is_list(target):
+        return (pa.types.is_list(source) or pa.types.is_large_list(source)) and (
+            pa.types.is_string(source.value_type) or pa.types.is_large_string(source.value_type)
+        )
+    return False
 
 
 def _cast_parquet_batch(batch: pa.RecordBatch) -> pa.Table:
@@ -154,12 +185,23 @@ def _cast_parquet_batch(batch: pa.RecordBatch) -> pa.Table:
             columns.append(pa.nulls(batch.num_rows, field.type))
             continue
         column = batch.column(field.name)
+        if not _castable(column.type, field.type):
+            raise _FastPathMiss
+        # timestamps may be stored in ns: truncating to µs is intended (and ns cannot
+        # overflow µs); seconds or ms that overflow µs are refused
+        truncating = pa.types.is_timestamp(column.type) and column.type.unit == "ns"
         try:
-            # timestamps may be stored in ns or another zone: truncating to µs is intended
-            columns.append(column.cast(field.type, safe=not pa.types.is_timestamp(column.type)))
+            column = column.cast(field.type, safe=not truncating)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise _FastPathMiss from exc
-    table = _with_defaults(pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA))
+        if pa.types.is_floating(field.type):
+            # not a number (or beyond float32) is no number: null, as coerce_exchange says
+            column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, field.type))
+        columns.append(column)
+    table = pa.Table.from_arrays(columns, schema=_PARSE_SCHEMA)
+    if first_unlike_coercion(table):
+        raise _FastPathMiss
+    table = _with_defaults(table)
     ids = table.column("exchange_id")
     if ids.null_count or pc.any(pc.equal(ids, "")).as_py():
         raise _FastPathMiss
@@ -196,9 +238,13 @@ def _read_parquet(path: Path, batch_rows: int, kind: str) -> Iterator[ReadBatch]
                 raise _FastPathMiss
             table, rejects = validate_exchanges(_cast_parquet_batch(batch))
         except _FastPathMiss:
-            for row in batch.to_pylist():
+            for row, error in _parquet_rows(batch):
                 number += 1
-                collector.add_mapped(source, number, repr(row).encode(), [row])
+                raw = repr(row).encode()
+                if error is not None:
+                    collector.reject(Quarantined(source, number, error.reason, error.message, raw=raw))
+                else:
+                    collector.add_mapped(source, number, raw, [row])
         else:
             for index, reason, detail in rejects:
                 raw = repr(batch.slice(index, 1).to_pylist()[0]).encode()
@@ -206,6 +252,63 @@ def _read_parquet(path: Path, batch_rows: int, kind: str) -> Iterator[ReadBatch]
             number += batch.num_rows
             collector.add_table(table.cast(EXCHANGE_SCHEMA), table.num_rows, number)  # rejects counted above
         yield collector.flush()
+
+
+def _parquet_rows(batch: pa.RecordBatch) -> list[tuple[dict[str, Any], RecordError | None]]:
+    """The rows of a Parquet batch as Python values, for the record path. A value Python
+    cannot hold (text that is not UTF-8, a time outside the years 1 to 9999) is kept as its
+    bytes or its number, and its row comes with the error that quarantines it (the first
+    such value in column order)."""
+    errors: list[RecordError | None] = [None] * batch.num_rows
+    columns: dict[str, list[Any]] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = column.to_pylist()
+            continue
+        except (UnicodeDecodeError, OverflowError, ValueError):
+            pass
+        values = columns[name] = []
+        for index in range(batch.num_rows):
+            value, error = _parquet_value(name, column.slice(index, 1))
+            values.append(value)
+            if errors[index] is None:
+                errors[index] = error
+    names = list(columns)
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    return list(zip(rows, errors, strict=True))
+
+
+def _parquet_value(name: str, cell: pa.Array) -> tuple[Any, RecordError | None]:
+    """One Parquet value as Python, or its bytes (or number) and why it cannot be kept."""
+    try:
+        return cell.to_pylist()[0], None
+    except UnicodeDecodeError as exc:
+        error = RecordError("not_utf8", f"{name} is not UTF-8 ({exc.reason})")
+        return _text_as_bytes(cell).to_pylist()[0], error
+    except (OverflowError, ValueError):
+        if pa.types.is_timestamp(cell.type):
+            value = cell.cast(pa.int64()).to_pylist()[0]
+            return value, RecordError(
+                "bad_timestamp", f"{name} {value} {cell.type.unit} from 1970 is outside the years 1 to 9999"
+            )
+        return repr(cell), RecordError("unexpected_shape", f"{name} cannot be read as a Python value")
+
+
+def _text_as_bytes(cell: pa.Array) -> pa.Array:
+    """``cell`` with its text (also inside lists and structs) as binary, which any bytes are."""
+
+    def binary(arrow_type: pa.DataType) -> pa.DataType:
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return pa.binary()
+        if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+            return pa.list_(binary(arrow_type.value_type))
+        if pa.types.is_struct(arrow_type):
+            return pa.struct([field.with_type(binary(field.type)) for field in arrow_type])
+        if pa.types.is_timestamp(arrow_type):
+            return pa.int64()
+        return arrow_type
+
+    return cell.cast(binary(cell.type))
 
 
 class AccountsTable(Reader):
