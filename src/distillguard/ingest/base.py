@@ -41,6 +41,7 @@ READ_BYTES = 8 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 PARQUET_MAGIC = b"PAR1"
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,101 @@ def open_binary(path: Path) -> BinaryIO:
     if head.startswith(GZIP_MAGIC):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     if head == ZSTD_MAGIC:
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)  # type: ignore[return-value]
+        return _ZstdStream(path, raw)  # type: ignore[return-value]
     return raw  # type: ignore[return-value]
+
+
+class _ZstdStream(io.BufferedIOBase):
+    """zstd decompression that, like gzip, raises EOFError when the file ends inside a frame.
+
+    The decompressor returns what the complete blocks before a cut hold and then reports a
+    clean end; whether the file really ended where a frame does is read from the frame and
+    block headers (a few bytes per 128 KiB block) when the stream is done.
+    """
+
+    def __init__(self, path: Path, raw: BinaryIO):
+        self.path = path
+        self.raw = raw
+        self.stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        self.checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._checked(self.stream.read(-1 if size is None else size), size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._checked(self.stream.read1(size), size)
+
+    def _checked(self, data: bytes, size: int | None) -> bytes:
+        if not data and size != 0 and not self.checked:
+            self.checked = True
+            problem = zstd_frames_problem(self.path)
+            if problem:
+                raise EOFError(problem)
+        return data
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+_ZSTD_SKIPPABLE = range(0x184D2A50, 0x184D2A60)
+
+
+def zstd_frames_problem(path: Path) -> str | None:
+    """Why a zstd file does not end where its last frame ends (it was cut), or None.
+
+    Walks the frame and block headers of RFC 8878 without decompressing.
+
+    >>> import tempfile
+    >>> packed = zstandard.ZstdCompressor().compress(b"x" * 100_000) * 2
+    >>> path = Path(tempfile.mkdtemp()) / "x.zst"
+    >>> _ = path.write_bytes(packed)
+    >>> zstd_frames_problem(path) is None
+    True
+    >>> _ = path.write_bytes(packed[:-3])
+    >>> zstd_frames_problem(path)
+    'the zstd stream ends inside its frame 2'
+    """
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        position, frame = 0, 0
+        while position < size:
+            frame += 1
+            stream.seek(position)
+            header = stream.read(5)
+            if len(header) < 4:
+                return f"the zstd stream ends inside the header of its frame {frame}"
+            magic = int.from_bytes(header[:4], "little")
+            if magic in _ZSTD_SKIPPABLE:
+                stream.seek(position + 4)
+                length = stream.read(4)
+                if len(length) < 4:
+                    return f"the zstd stream ends inside its frame {frame}"
+                position += 8 + int.from_bytes(length, "little")
+                continue
+            if magic != int.from_bytes(ZSTD_MAGIC, "little") or len(header) < 5:
+                return f"the zstd stream ends inside the header of its frame {frame}"
+            descriptor = header[4]
+            single_segment = descriptor >> 5 & 1
+            content_size_bytes = (0, 2, 4, 8)[descriptor >> 6] or single_segment
+            position += 5 + (not single_segment) + (0, 1, 2, 4)[descriptor & 3] + content_size_bytes
+            while True:
+                stream.seek(position)
+                block = stream.read(3)
+                if len(block) < 3:
+                    return f"the zstd stream ends inside its frame {frame}"
+                value = int.from_bytes(block, "little")
+                block_type, block_size = value >> 1 & 3, value >> 3
+                position += 3 + (1 if block_type == 1 else block_size)
+                if value & 1:  # the last block of the frame
+                    break
+            position += 4 * (descriptor >> 2 & 1)  # the content checksum
+        if position > size:
+            return f"the zstd stream ends inside its frame {frame}"
+    return None
 
 
 _READ_ERRORS = (EOFError, OSError, zlib.error, zstandard.ZstdError)
@@ -193,7 +287,7 @@ def read_head(path: Path, size: int = 64 * 1024) -> bytes:
                 head += chunk
         except _READ_ERRORS:
             pass  # a damaged file still shows its first bytes; reading it reports the damage
-    return bytes(head[:size])
+    return bytes(head.removeprefix(UTF8_BOM)[:size])
 
 
 @dataclass(frozen=True)
@@ -214,6 +308,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     A line longer than ``options.max_record_bytes`` is never held in memory: its bytes go to
     a spool file and it comes as a block of its own. A compressed stream that ends early
     raises :class:`TruncatedInput` after the last whole block; the cut line is not yielded.
+
+    A UTF-8 byte-order mark at the start is dropped. A file whose first read holds carriage
+    returns and no line feed has CR line ends (old Mac style): each CR is read as a line end.
     """
     limit = options.max_record_bytes
     number = 1  # the line the next block starts with
@@ -222,6 +319,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     tail = 0  # bytes of the partial line at the end of parts (no newline yet)
     spool: _Spool | None = None
     position = 0  # bytes of the stream before parts (or before the line being spooled)
+    first, cr_lines = True, False
     with open_binary(path) as stream:
         plain = isinstance(stream, io.BufferedReader) and path.is_file()  # stream offsets are file offsets
         while True:
@@ -237,6 +335,14 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 raise TruncatedInput(f"the compressed stream ends early in line {number} ({exc})") from exc
             if not chunk:
                 break
+            if first:
+                first = False
+                if chunk.startswith(UTF8_BOM):
+                    chunk, position = chunk[len(UTF8_BOM) :], len(UTF8_BOM)
+                cr_lines = b"\n" not in chunk and b"\r" in chunk
+                plain = plain and not cr_lines  # a worker would read the CRs from the file
+            if cr_lines:
+                chunk = chunk.replace(b"\r", b"\n")
             if spool:
                 end = chunk.find(b"\n")
                 if end < 0:
