@@ -137,3 +137,16 @@ def test_ingest_with_worker_processes_says_nothing_on_stderr(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert json.loads(result.stdout)["ingested"] == 3_000
+
+
+def test_ingest_names_the_files_of_a_folder_it_does_not_read(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    write_jsonl(logs / "a.jsonl", [exchange(1)])
+    (logs / "notes.txt").write_text("not a log")
+    (logs / "old.jsonl.bz2").write_bytes(b"BZh9")
+    result = distillguard("ingest", str(logs), "-w", str(tmp_path / "ws"))
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "not read: 1 unknown_suffix" in out and "notes.txt" in out
+    assert "not read: 1 unsupported_compression" in out and "old.jsonl.bz2" in out

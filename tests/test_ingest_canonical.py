@@ -158,3 +158,54 @@ def test_fast_path_rejects_are_counted_once(tmp_path: Path) -> None:
     table, quarantined, count = read_all(write_jsonl(tmp_path / "logs.jsonl", records))
     assert [(q.record, q.reason) for q in quarantined] == [(6, "missing_account_id"), (10, "missing_model")]
     assert count == 20 == table.num_rows + len(quarantined)
+
+
+def test_an_unterminated_quote_in_an_accounts_csv_is_one_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    lines = [
+        b"account_id,account_type,org_name\n",
+        b"a1,education,Uni\n",
+        b'a2,startup,"Acme\n',  # the quote is never closed
+        b"a3,research,Lab\n",
+        b'a4,research,"Quoted, with comma"\n',
+        b'a5,partner,Say "hi"\n',
+        b"a6,enterprise,Big\r\n",
+    ]
+    path.write_bytes(b"".join(lines))
+    reader = reader_for(path, None, ReadOptions(), kind="accounts")
+    batches = list(reader.read(path))
+    table = pa.concat_tables(b.table for b in batches)
+    [bad] = [q for b in batches for q in b.quarantined]
+    assert table.column("account_id").to_pylist() == ["a1", "a3", "a4", "a5", "a6"]
+    assert table.column("org_name").to_pylist() == ["Uni", "Lab", "Quoted, with comma", 'Say "hi"', "Big"]
+    assert (bad.record, bad.reason, bad.raw) == (3, "bad_csv", lines[2])
+    assert sum(b.records for b in batches) == 6
+
+
+def test_quarantined_csv_rows_keep_the_bytes_of_their_line(tmp_path: Path) -> None:
+    lines = [
+        b"account_id,account_type,signup_asn\n",
+        b'"a1" , pirate ,"1"\n',
+        b"a2,startup\n",
+        b"a3,research,\xff\n",
+        b'"a,4",education,"12"',
+    ]
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b"".join(lines))
+    reader = reader_for(path, None, ReadOptions(), kind="accounts")
+    quarantined = [q for b in reader.read(path) for q in b.quarantined]
+    assert [(q.record, q.raw) for q in quarantined] == [(2, lines[1]), (3, lines[2]), (4, lines[3])]
+
+
+def test_a_cut_gzip_accounts_csv_keeps_the_rows_before_the_cut(tmp_path: Path) -> None:
+    rows = "".join(f"acct-{index:05d},education\n" for index in range(20_000))
+    packed = gzip.compress(("account_id,account_type\n" + rows).encode())
+    path = tmp_path / "accounts.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    reader = reader_for(path, None, ReadOptions(), kind="accounts")
+    batches = list(reader.read(path))
+    kept = pa.concat_tables(b.table for b in batches).column("account_id").to_pylist()
+    quarantined = [q for b in batches for q in b.quarantined]
+    assert kept == [f"acct-{index:05d}" for index in range(len(kept))] and len(kept) > 5000
+    assert [q.reason for q in quarantined] == ["truncated_file"]
+    assert quarantined[0].record == len(kept) + 2  # the header is line 1

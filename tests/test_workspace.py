@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -73,3 +74,43 @@ def test_open_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
         Workspace.create(tmp_path)
     with pytest.raises(WorkspaceError):
         Workspace.open(tmp_path / "missing")
+
+
+def test_an_account_repeated_in_one_file_is_counted_as_a_duplicate_and_the_last_row_wins(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("account_id,account_type\na1,individual\na2,startup\na1,enterprise\na1,research\n")
+    with Workspace.create(tmp_path / "ws") as ws:
+        summary = ws.ingest(accounts=[accounts])
+        assert (summary.items, summary.ingested, summary.duplicates, summary.duplicate_accounts) == (4, 2, 2, 2)
+        assert summary.items == summary.ingested + summary.duplicates + summary.quarantined
+        rows = ws.engine.table("SELECT account_id, account_type FROM accounts ORDER BY account_id").to_pylist()
+        assert rows == [
+            {"account_id": "a1", "account_type": "research"},
+            {"account_id": "a2", "account_type": "startup"},
+        ]
+
+
+def test_paths_in_a_logs_folder_that_are_not_read_are_listed_with_their_reason(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    (logs / "deeper").mkdir(parents=True)
+    write_jsonl(logs / "a.jsonl", [exchange(1)])
+    write_jsonl(logs / "deeper" / "b.jsonl.gz.bz2", [exchange(2)])
+    (logs / "notes.txt").write_text("not a log")
+    os.mkfifo(logs / "pipe.jsonl")
+    (logs / "dangling.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    (logs / "linked").symlink_to(logs / "deeper")
+    with Workspace.create(logs / "ws") as inner:
+        inner.ingest([logs / "a.jsonl"])
+    with Workspace.create(tmp_path / "ws") as ws:
+        summary = ws.ingest([logs])
+        assert [Path(f.path).name for f in summary.files] == ["a.jsonl"]
+        skipped = {Path(s.path).name: s.reason for s in summary.skipped_files}
+        assert skipped == {
+            "b.jsonl.gz.bz2": "unsupported_compression",
+            "notes.txt": "unknown_suffix",
+            "pipe.jsonl": "not_a_file",
+            "dangling.jsonl": "broken_link",
+            "linked": "linked_folder",
+            "ws": "workspace",
+        }
+        assert summary.to_dict()["skipped_files"][0]["detail"]

@@ -157,6 +157,18 @@ def _print_ingest(summary) -> None:  # type: ignore[no-untyped-def]
         f"items {summary.items:,} = ingested {summary.ingested:,} + duplicates {summary.duplicates:,} "
         f"+ quarantined {summary.quarantined:,} + skipped {summary.skipped:,}   ({summary.seconds:.1f} s)"
     )
+    if summary.skipped_files:
+        by_reason: dict[str, list] = {}
+        for skipped in summary.skipped_files:
+            by_reason.setdefault(skipped.reason, []).append(skipped)
+        for reason, items in by_reason.items():
+            shown = ", ".join(escape(item.path) for item in items[:3]) + (", ..." if len(items) > 3 else "")
+            console.print(f"[yellow]not read:[/] {len(items):,} {reason} ({escape(items[0].detail)}): {shown}")
+    if summary.duplicate_accounts:
+        console.print(
+            f"accounts read more than once: {summary.duplicate_accounts:,} rows counted as duplicates "
+            "(the last row of each account wins)"
+        )
     if summary.quarantined:
         reasons = ", ".join(f"{reason} {count:,}" for reason, count in summary.quarantine_reasons.items())
         console.print(f"[yellow]quarantined:[/] {reasons}\n  see {summary.quarantine_file}")

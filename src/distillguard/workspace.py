@@ -30,7 +30,7 @@ import xxhash
 from distillguard import __version__
 from distillguard.engines.duckdb import DuckDBEngine, quote_literal
 from distillguard.errors import DistillguardError, WorkspaceError
-from distillguard.ingest import expand_inputs, reader_for
+from distillguard.ingest import Inputs, SkippedFile, find_inputs, reader_for
 from distillguard.ingest.base import ReadOptions, bulk_reading, quarantine_table
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
@@ -67,7 +67,8 @@ class FileSummary:
 @dataclass
 class IngestSummary:
     """What one ingest did. Every item read is accounted for:
-    ``items == ingested + duplicates + quarantined + skipped`` (accounts rows count as ingested).
+    ``items == ingested + duplicates + quarantined + skipped`` (an accounts row counts as
+    ingested, or as a duplicate when the run reads its account again: the last row wins).
     ``records`` counts input records (lines); one OTLP line holds many items (spans), for
     other formats ``items == records``."""
 
@@ -81,8 +82,11 @@ class IngestSummary:
     skipped: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     accounts: int = 0
+    duplicate_accounts: int = 0  # rows of an account given again in this run (counted in duplicates)
     seconds: float = 0.0
     quarantine_file: str | None = None
+    # paths found among the inputs and not read: other suffixes, FIFOs, devices, workspaces, ...
+    skipped_files: list[SkippedFile] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -185,8 +189,10 @@ class Workspace:
         options = ReadOptions(**{**asdict(options), "spool_dir": self.root / "quarantine" / "raw"})
         run_id = options.run_id
         summary = IngestSummary(run_id=run_id)
-        log_paths = expand_inputs(logs) if logs else []
-        account_paths = expand_inputs(accounts) if accounts else []
+        found_logs = find_inputs(logs) if logs else Inputs()
+        found_accounts = find_inputs(accounts) if accounts else Inputs()
+        log_paths, account_paths = found_logs.files, found_accounts.files
+        summary.skipped_files = [*found_logs.skipped, *found_accounts.skipped]
         staging = self.root / "tmp" / f"staging-{run_id}"
         staging.mkdir(parents=True)
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
@@ -227,8 +233,11 @@ class Workspace:
                 summary.duplicates = staged_exchanges - added
             staged_accounts = sum(f.rows for f in summary.files if f.kind == "accounts")
             if staged_accounts:
-                summary.accounts = self._merge_accounts(staging / "accounts" / "*.parquet")
-                summary.ingested += staged_accounts
+                summary.accounts, distinct = self._merge_accounts(staging / "accounts" / "*.parquet")
+                summary.ingested += distinct
+                # an account given twice in this run: the last row read wins, the others are duplicates
+                summary.duplicate_accounts = staged_accounts - distinct
+                summary.duplicates += summary.duplicate_accounts
         except BaseException:
             # a failed run leaves no trace, so running it again counts every record once
             quarantine_path.unlink(missing_ok=True)
@@ -295,10 +304,12 @@ class Workspace:
             files.extend(sorted((self.root / "exchanges" / f"day={day}").glob("*.parquet")))
         return files
 
-    def _merge_accounts(self, staged: Path) -> int:
-        """The newest row per account wins; return how many accounts the workspace holds."""
+    def _merge_accounts(self, staged: Path) -> tuple[int, int]:
+        """The newest row per account wins (within this run, the last one read); return how
+        many accounts the workspace holds and how many distinct ones this run staged."""
         current = self.root / "accounts.parquet"
-        sources = [f"SELECT *, 1 AS _generation FROM read_parquet({quote_literal(str(staged))})"]
+        staged_sql = f"read_parquet({quote_literal(str(staged))}, filename = true, file_row_number = true)"
+        sources = [f"SELECT *, 1 AS _generation FROM {staged_sql}"]
         if current.exists():
             sources.append(f"SELECT *, 0 AS _generation FROM read_parquet({quote_literal(str(current))})")
         columns = ", ".join(ACCOUNT_SCHEMA.names)
@@ -306,11 +317,14 @@ class Workspace:
         temporary = current.with_suffix(".parquet.tmp")
         self.engine.execute(
             f"COPY (SELECT {columns} FROM ({union}) QUALIFY row_number() OVER "
-            f"(PARTITION BY account_id ORDER BY _generation DESC) = 1 ORDER BY account_id) "
-            f"TO {quote_literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
+            "(PARTITION BY account_id ORDER BY _generation DESC, filename DESC, file_row_number DESC) = 1 "
+            f"ORDER BY account_id) TO {quote_literal(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
         )
+        distinct = int(self.engine.scalar(f"SELECT count(DISTINCT account_id) FROM {staged_sql}") or 0)
         temporary.replace(current)
-        return int(self.engine.scalar(f"SELECT count(*) FROM read_parquet({quote_literal(str(current))})") or 0)
+        return int(
+            self.engine.scalar(f"SELECT count(*) FROM read_parquet({quote_literal(str(current))})") or 0
+        ), distinct
 
     def _ingested_run(self, fingerprint: str) -> str | None:
         rows = self.engine.connection.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,11 @@ from distillguard.ingest.base import (
     Quarantined,
     ReadBatch,
     Reader,
+    ReadOptions,
+    TruncatedInput,
     _BatchCollector,
     exchange_id_for,
+    iter_blocks,
 )
 from distillguard.schema import (
     EXCHANGE_DEFAULTS,
@@ -342,42 +345,65 @@ class AccountsTable(Reader):
         elif head.lstrip().startswith(b"{"):
             yield from super().read(path)
         else:
-            yield from _read_csv(path, self.options.batch_rows)
+            yield from _read_csv(path, self.options)
 
 
-def _read_csv(path: Path, batch_rows: int) -> Iterator[ReadBatch]:
-    import csv
+def _read_csv(path: Path, options: ReadOptions) -> Iterator[ReadBatch]:
+    """An accounts table as CSV with a header row; record = line number, raw = the line's bytes.
 
-    from distillguard.ingest.base import open_binary
-
+    Each line is one row: a quote that is not closed on its line makes that line a bad_csv
+    record, never a field that swallows the rows after it (a value cannot hold a line break).
+    """
     source = str(path)
-    collector = _BatchCollector("accounts", batch_rows)
-    with open_binary(path) as stream:
-        # surrogateescape keeps undecodable bytes so the row can be quarantined with them
-        text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.DictReader(text)
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                collector.reject(Quarantined(source, reader.line_num, "bad_csv", str(exc)))
-                continue
-            number = reader.line_num
-            raw = ",".join(str(v) for v in row.values()).encode("utf-8", "surrogateescape")
-            if None in row or any(value is None for value in row.values()):
-                detail = "row has a different number of fields than the header"
-                collector.reject(Quarantined(source, number, "bad_csv", detail, raw=raw))
-                continue
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
+    collector = _BatchCollector("accounts", options.batch_rows)
+    header: list[str] | None = None
+    next_line = 1
+    try:
+        for block in iter_blocks(path, options):
+            next_line = block.first_line + block.lines
+            if block.data is None:
+                detail = f"record is over {options.max_record_bytes} bytes"
                 collector.reject(
-                    Quarantined(source, number, "not_utf8", f"bytes are not UTF-8 ({exc.reason})", raw=raw)
+                    Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled)
                 )
                 continue
-            collector.add_mapped(source, number, raw, [{k: (v if v != "" else None) for k, v in row.items()}])
+            lines = block.data.split(b"\n")
+            last = len(lines) - 1
+            for offset, line in enumerate(lines):
+                if not line.strip():
+                    continue  # blank lines are not rows
+                number = block.first_line + offset
+                raw = line if offset == last else line + b"\n"
+                try:
+                    fields = _csv_fields(line)
+                except RecordError as exc:
+                    collector.reject(Quarantined(source, number, exc.reason, exc.message, raw=raw))
+                    continue
+                if header is None:
+                    header = [name.strip() for name in fields]
+                    continue
+                if len(fields) != len(header):
+                    detail = f"row has {len(fields)} fields, the header {len(header)}"
+                    collector.reject(Quarantined(source, number, "bad_csv", detail, raw=raw))
+                    continue
+                row = {name: (value if value != "" else None) for name, value in zip(header, fields, strict=True)}
+                collector.add_mapped(source, number, raw, [row])
             if collector.full():
                 yield collector.flush()
+    except TruncatedInput as exc:
+        collector.reject(Quarantined(source, next_line, "truncated_file", str(exc)))
     yield collector.flush()
+
+
+def _csv_fields(line: bytes) -> list[str]:
+    """The fields of one CSV line (quotes as Python's csv reads them), or RecordError."""
+    try:
+        text = line.decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError as exc:
+        raise RecordError("not_utf8", f"bytes are not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    try:
+        return next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise RecordError("bad_csv", "a quoted value is not closed on its line") from None
+    return next(csv.reader([text]))  # a quote inside a value (a,"b"c): read leniently, as csv does
