@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import zstandard
 
 from distillguard.ingest import ReadOptions, base, canonical, reader_for
 from distillguard.schema import EXCHANGE_SCHEMA, MAX_ID_CHARS, coerce_exchange
@@ -426,3 +427,58 @@ def test_an_accounts_parquet_with_values_python_cannot_hold_is_quarantined_row_b
     quarantined = [(q.record, q.reason) for batch in batches for q in batch.quarantined]
     assert kept.column("account_id").to_pylist() == ["a0"]
     assert quarantined == [(2, "bad_timestamp"), (3, "not_utf8"), (4, "bad_timestamp")]
+
+
+# --- resources ---------------------------------------------------------------------------
+
+
+def test_one_endless_line_keeps_only_the_record_cap_of_its_bytes(tmp_path: Path) -> None:
+    compressor = zstandard.ZstdCompressor()
+    endless = compressor.compress(b"{" + b"a" * (64 << 20) + b"\n") + compressor.compress(
+        orjson.dumps(exchange(1)) + b"\n"
+    )
+    path = tmp_path / "endless.jsonl.zst"
+    path.write_bytes(endless)
+    assert len(endless) < 64 << 10  # 64 MiB in a few kilobytes
+    result = distillguard("ingest", str(path), "-w", str(tmp_path / "ws"), "--format", "canonical", "--json")
+    assert result.returncode == 3, result.stderr
+    summary = orjson.loads(result.stdout)
+    assert (summary["ingested"], summary["quarantined"], summary["quarantine_records_cut"]) == (1, 1, 1)
+    assert summary["quarantine_bytes_kept"] == 1 << 20
+    assert summary["quarantine_bytes_not_kept"] == (64 << 20) + 2 - (1 << 20)
+    raw = list((tmp_path / "ws" / "quarantine" / "raw").iterdir())
+    assert [file.stat().st_size for file in raw] == [1 << 20]
+    [row] = pq.read_table(summary["quarantine_file"]).to_pylist()
+    assert row["reason"] == "record_too_large" and "the first 1,048,576 of its" in row["detail"]
+
+
+def test_the_run_cap_bounds_what_all_quarantined_records_keep(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"".join(b"{" + bytes([65 + k % 26]) * 100_000 + b"\n" for k in range(40)))
+    result = distillguard(
+        "ingest", str(path), "-w", str(tmp_path / "ws"), "--format", "canonical", "--keep-run-bytes", "1MB", "--json"
+    )
+    assert result.returncode == 3, result.stderr
+    summary = orjson.loads(result.stdout)
+    assert summary["quarantined"] == 40  # every record is still counted
+    assert summary["quarantine_bytes_kept"] == 1_000_000
+    assert summary["quarantine_bytes_kept"] + summary["quarantine_bytes_not_kept"] == 40 * 100_002
+    rows = pq.read_table(summary["quarantine_file"]).to_pylist()
+    assert sum(len(row["raw"] or b"") for row in rows) == 1_000_000
+    assert [row["record"] for row in rows] == list(range(1, 41))
+    assert rows[-1]["raw"] is None and "were not kept" in rows[-1]["detail"]
+    bad = distillguard("ingest", str(path), "-w", str(tmp_path / "ws2"), "--keep-run-bytes", "lots")
+    assert bad.returncode == 2 and "--keep-run-bytes 'lots' is not a size" in bad.stderr
+
+
+def test_many_short_bad_lines_are_quarantined_in_bounded_batches(tmp_path: Path) -> None:
+    """Rejects are held per block until written, so blocks have a bounded number of lines."""
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"x\n" * (3 * base.MAX_BLOCK_LINES + 5))
+    reader = reader_for(path, "canonical", ReadOptions())
+    sizes = [len(batch.quarantined) for batch in reader.read(path)]
+    assert sum(sizes) == 3 * base.MAX_BLOCK_LINES + 5
+    assert max(sizes) <= base.MAX_BLOCK_LINES
+    blocks = list(base.iter_blocks(path, ReadOptions()))
+    assert [block.first_line for block in blocks] == [1 + k * base.MAX_BLOCK_LINES for k in range(4)]
+    assert [block.offset for block in blocks] == [2 * k * base.MAX_BLOCK_LINES for k in range(4)]

@@ -102,13 +102,17 @@ def test_a_truncated_gzip_keeps_what_was_read_and_says_where_it_ended(tmp_path: 
 def test_a_huge_line_is_spooled_to_disk_not_loaded(tmp_path: Path) -> None:
     huge = json.dumps(exchange(1, prompt="y" * (50 * 1024 * 1024))).encode() + b"\n"
     path = write_jsonl(tmp_path / "logs.jsonl", [exchange(0), huge, exchange(2)])
-    options = ReadOptions(batch_rows=16, spool_dir=tmp_path / "spool")
+    options = ReadOptions(batch_rows=16, spool_dir=tmp_path / "spool", keep_record_bytes=len(huge))
     table, quarantined, records = read_all(path, options)
     assert table.column("exchange_id").to_pylist() == ["ex-000000", "ex-000002"]
     [item] = quarantined
     assert (item.record, item.reason, item.raw) == (2, "record_too_large", None)
     assert Path(item.raw_path).read_bytes() == huge
     assert records == 3
+    # by default only its first MiB is kept, and the detail says so
+    _, [item], _ = read_all(path, ReadOptions(spool_dir=tmp_path / "default"))
+    assert Path(item.raw_path).read_bytes() == huge[: 1 << 20]
+    assert f"the first 1,048,576 of its {len(huge):,} bytes were kept" in item.detail
 
 
 def test_parquet_exchanges_are_validated_like_json(tmp_path: Path) -> None:

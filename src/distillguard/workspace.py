@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +31,7 @@ from distillguard import __version__
 from distillguard.engines.duckdb import DuckDBEngine, quote_literal
 from distillguard.errors import DistillguardError, WorkspaceError
 from distillguard.ingest import Inputs, SkippedFile, find_inputs, reader_for
-from distillguard.ingest.base import ReadOptions, bulk_reading, quarantine_table
+from distillguard.ingest.base import Quarantined, RawBudget, ReadOptions, bulk_reading, kept_note, quarantine_table
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
@@ -85,6 +85,11 @@ class IngestSummary:
     duplicate_accounts: int = 0  # rows of an account given again in this run (counted in duplicates)
     seconds: float = 0.0
     quarantine_file: str | None = None
+    # bytes of quarantined records kept (inline and in quarantine/raw), and what the caps of
+    # ReadOptions.keep_record_bytes and keep_run_bytes left out, in how many records
+    quarantine_bytes_kept: int = 0
+    quarantine_bytes_not_kept: int = 0
+    quarantine_records_cut: int = 0
     # paths found among the inputs and not read: other suffixes, FIFOs, devices, workspaces, ...
     skipped_files: list[SkippedFile] = field(default_factory=list)
 
@@ -186,7 +191,9 @@ class Workspace:
         """
         started = time.perf_counter()
         options = options or ReadOptions()
-        options = ReadOptions(**{**asdict(options), "spool_dir": self.root / "quarantine" / "raw"})
+        budget = RawBudget(options.keep_record_bytes, options.keep_run_bytes)
+        fields = {**asdict(options), "spool_dir": self.root / "quarantine" / "raw", "raw_budget": budget}
+        options = ReadOptions(**fields)
         run_id = options.run_id
         summary = IngestSummary(run_id=run_id)
         found_logs = find_inputs(logs) if logs else Inputs()
@@ -198,7 +205,7 @@ class Workspace:
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
         try:
-            with _QuarantineWriter(quarantine_path, run_id) as quarantine, bulk_reading():
+            with _QuarantineWriter(quarantine_path, run_id, budget) as quarantine, bulk_reading():
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
                         reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
@@ -225,6 +232,9 @@ class Workspace:
                         summary.quarantined += file_summary.quarantined
             if summary.quarantined:
                 summary.quarantine_file = str(quarantine_path)
+            summary.quarantine_bytes_kept = budget.kept
+            summary.quarantine_bytes_not_kept = budget.dropped
+            summary.quarantine_records_cut = budget.cut
             summary.quarantine_reasons = dict(reasons.most_common())
             staged_exchanges = sum(f.rows for f in summary.files if f.kind == "exchanges")
             if staged_exchanges:
@@ -509,65 +519,112 @@ class _Stager:
     UTC day (``exchanges/day=D/NNNNN.parquet``), accounts as one file.
 
     Rows are buffered per day up to a total of ``buffer_rows`` so that files whose days are
-    interleaved still get row groups of a useful size, in bounded memory. Compression and
-    writing run on a thread of their own (Arrow releases the GIL), overlapping the parsing.
+    interleaved still get row groups of a useful size, in bounded memory: a day's rows are
+    held as places in the batches they came in (not as tables of their own, which cost
+    kilobytes each when a batch spans thousands of days); when the buffers are full the
+    largest days are written until half is left, and no more than ``max_batches`` batches
+    are held. At most ``max_open`` files are open at once: the least recently written is
+    closed, and a day that comes back gets a new file (``NNNNN-K.parquet``), so logs over
+    thousands of days need neither thousands of file handles nor the memory of thousands of
+    writers. Compression and writing run on a thread of their own (Arrow releases the GIL),
+    overlapping the parsing.
     """
 
-    def __init__(self, staging: Path, kind: str, number: int, buffer_rows: int = 65_536):
+    def __init__(
+        self,
+        staging: Path,
+        kind: str,
+        number: int,
+        buffer_rows: int = 65_536,
+        max_open: int = 64,
+        max_batches: int = 16,
+    ):
         self.folder = staging / kind
         self.kind = kind
         self.schema = EXCHANGE_SCHEMA if kind == "exchanges" else ACCOUNT_SCHEMA
-        self.name = f"{number:05d}.parquet"
+        self.number = number
         self.buffer_rows = buffer_rows
-        self.buffers: dict[str, list[pa.Table]] = {}
+        self.max_open = max_open
+        self.max_batches = max_batches
+        # batches (sorted by day) with rows not yet written, oldest first, and which days they hold
+        self.batches: dict[int, pa.Table] = {}
+        self.batch_days: dict[int, set[str]] = {}
+        self.next_batch = 0
+        # per day: (batch, first row, rows) of its buffered rows, in order, and their count
+        self.pieces: dict[str, list[tuple[int, int, int]]] = {}
+        self.buffered_rows: Counter[str] = Counter()
         self.buffered = 0
-        self.writers: dict[str, pq.ParquetWriter] = {}
+        # used on the writer thread only: open writers, least recently written first
+        self.writers: OrderedDict[str, pq.ParquetWriter] = OrderedDict()
+        self.files: Counter[str] = Counter()  # files started per day
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="distillguard-stager")
         self.pending: deque[Future[None]] = deque()
 
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:
             return
-        for partition, rows in self._partitions(table):
-            self._buffer(partition, rows)
-        while self.buffered > self.buffer_rows:
-            self._flush(max(self.buffers, key=lambda key: sum(t.num_rows for t in self.buffers[key])))
+        table, runs = self._partitions(table)
+        batch = self.next_batch
+        self.next_batch += 1
+        self.batches[batch] = table
+        self.batch_days[batch] = {partition for partition, _, _ in runs}
+        for partition, start, rows in runs:
+            self.pieces.setdefault(partition, []).append((batch, start, rows))
+            self.buffered_rows[partition] += rows
+            self.buffered += rows
+        if self.buffered > self.buffer_rows:
+            for partition, _ in self.buffered_rows.most_common():
+                if self.buffered <= self.buffer_rows // 2:
+                    break
+                self._flush(partition)
+        while len(self.batches) > self.max_batches:  # a few rows of rare days keep old batches alive
+            for partition in sorted(self.batch_days[next(iter(self.batches))]):
+                self._flush(partition)
 
-    def _partitions(self, table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+    def _partitions(self, table: pa.Table) -> tuple[pa.Table, list[tuple[str, int, int]]]:
+        """``table`` in day order and its runs: (partition, first row, rows)."""
         if self.kind != "exchanges":
-            yield "", table
-            return
+            return table, [("", 0, table.num_rows)]
         bounds = pc.min_max(table.column("ts"))
         first_day = pc.strftime(bounds["min"], format="%Y-%m-%d").as_py()
         if first_day == pc.strftime(bounds["max"], format="%Y-%m-%d").as_py():
-            yield f"day={first_day}", table  # logs mostly come in time order: one day per batch
-            return
+            return table, [(f"day={first_day}", 0, table.num_rows)]  # logs mostly come in time order
         days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
         order = pc.sort_indices(days)
         table, days = table.take(order), days.take(order)
         runs = pc.run_end_encode(days).combine_chunks()  # contiguous runs, one per day
-        start = 0
-        for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-            yield f"day={day}", table.slice(start, end - start)
-            start = end
-
-    def _buffer(self, partition: str, table: pa.Table) -> None:
-        self.buffers.setdefault(partition, []).append(table)
-        self.buffered += table.num_rows
+        ends = runs.run_ends.to_pylist()
+        starts = [0, *ends[:-1]]
+        names = runs.values.to_pylist()
+        return table, [(f"day={day}", start, end - start) for day, start, end in zip(names, starts, ends, strict=True)]
 
     def _flush(self, partition: str) -> None:
-        tables = self.buffers.pop(partition)
-        self.buffered -= sum(t.num_rows for t in tables)
+        pieces = self.pieces.pop(partition)
+        self.buffered -= self.buffered_rows.pop(partition)
+        tables = []
+        for batch, start, rows in pieces:
+            tables.append(self.batches[batch].slice(start, rows))
+            days = self.batch_days[batch]
+            days.discard(partition)
+            if not days:  # every row of the batch is on its way to a file
+                del self.batches[batch], self.batch_days[batch]
         while len(self.pending) >= 2:  # bounded: at most two batches wait for the writer
             self.pending.popleft().result()
         self.pending.append(self.pool.submit(self._write, partition, pa.concat_tables(tables)))
 
     def _write(self, partition: str, table: pa.Table) -> None:
-        if partition not in self.writers:
+        writer = self.writers.pop(partition, None)
+        if writer is None:
+            if len(self.writers) >= self.max_open:
+                self.writers.popitem(last=False)[1].close()
             folder = self.folder / partition
             folder.mkdir(parents=True, exist_ok=True)
-            self.writers[partition] = pq.ParquetWriter(folder / self.name, self.schema, compression="zstd")
-        self.writers[partition].write_table(table)
+            started = self.files[partition]
+            self.files[partition] += 1
+            name = f"{self.number:05d}.parquet" if not started else f"{self.number:05d}-{started}.parquet"
+            writer = pq.ParquetWriter(folder / name, self.schema, compression="zstd")
+        self.writers[partition] = writer  # now the most recently written
+        writer.write_table(table)
 
     def __enter__(self) -> _Stager:
         return self
@@ -575,7 +632,7 @@ class _Stager:
     def __exit__(self, *exc_info: object) -> None:
         try:
             if exc_info[0] is None:
-                for partition in list(self.buffers):
+                for partition in list(self.pieces):
                     self._flush(partition)
             while self.pending:
                 self.pending.popleft().result()  # raises what the writer thread raised
@@ -586,16 +643,24 @@ class _Stager:
 
 
 class _QuarantineWriter:
-    """Streams quarantined records to one Parquet file, created only if there are any."""
+    """Streams quarantined records to one Parquet file, created only if there are any; of
+    their bytes it keeps what ``budget`` grants (the detail says when a record's are cut)."""
 
-    def __init__(self, path: Path, run_id: str):
+    def __init__(self, path: Path, run_id: str, budget: RawBudget):
         self.path = path
         self.run_id = run_id
+        self.budget = budget
         self.writer: pq.ParquetWriter | None = None
 
-    def write(self, items: list) -> None:
+    def write(self, items: list[Quarantined]) -> None:
         if not items:
             return
+        for item in items:
+            if item.raw:
+                kept = self.budget.keep(item.raw)
+                if len(kept) < len(item.raw):
+                    item.detail = f"{item.detail} ({kept_note(len(kept), len(item.raw))})"
+                    item.raw = kept or None
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd")
         self.writer.write_table(quarantine_table(items, self.run_id))

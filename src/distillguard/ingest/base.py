@@ -8,6 +8,7 @@ import io
 import multiprocessing
 import operator
 import os
+import threading
 import uuid
 import zlib
 from collections import deque
@@ -44,6 +45,12 @@ PARQUET_MAGIC = b"PAR1"
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+# Of the bytes of quarantined records, what one record and one run keep by default: enough to
+# see what went wrong, while one endless line cannot fill the disk.
+KEEP_RECORD_BYTES = 1 << 20
+KEEP_RUN_BYTES = 256 << 20
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """How readers behave; the defaults suit logs of any size on a small machine."""
@@ -52,6 +59,11 @@ class ReadOptions:
     # A record longer than this is not parsed; its bytes are spooled to `spool_dir`.
     max_record_bytes: int = 16 * 1024 * 1024
     spool_dir: Path | None = None
+    # Of the bytes of quarantined records, at most this much is kept per record and per run
+    # (see RawBudget); `raw_budget` is the run's count, shared by everything that keeps bytes.
+    keep_record_bytes: int = KEEP_RECORD_BYTES
+    keep_run_bytes: int = KEEP_RUN_BYTES
+    raw_budget: RawBudget | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # OpenTelemetry: the span or resource attribute that names the billing account.
     account_attribute: str | None = None
@@ -300,6 +312,16 @@ class Block:
     data: bytes | None
     spooled: str | None = None
     offset: int | None = None  # where ``data`` starts in the file, when the file is not compressed
+    record_bytes: int = 0  # of a spooled record: its size, and how many of its bytes were kept
+    kept_bytes: int = 0
+
+    def too_large(self, source: str, options: ReadOptions) -> Quarantined:
+        """The quarantine entry of a spooled over-long record."""
+        detail = f"record is over {options.max_record_bytes:,} bytes"
+        if self.kept_bytes < self.record_bytes:
+            detail += f" ({kept_note(self.kept_bytes, self.record_bytes)})"
+        path = self.spooled if self.kept_bytes else None
+        return Quarantined(source, self.first_line, "record_too_large", detail, raw_path=path)
 
 
 def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) -> Iterator[Block]:
@@ -330,7 +352,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                     spool.close()
                 whole, _ = _split_off(parts, tail)
                 if whole:  # the whole lines before the cut are good data
-                    yield Block(number, whole.count(b"\n"), whole)
+                    yield from _line_blocks(number, whole, None)
                     number += whole.count(b"\n")
                 raise TruncatedInput(f"the compressed stream ends early in line {number} ({exc})") from exc
             if not chunk:
@@ -350,7 +372,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                     position += len(chunk)
                     continue
                 spool.write(chunk[: end + 1])
-                yield Block(number, 1, None, spool.close())
+                yield spool.block()
                 spool, number, chunk = None, number + 1, chunk[end + 1 :]
                 position += end + 1
                 if not chunk:
@@ -363,9 +385,8 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 # the partial line is over the limit: flush the whole lines before it, spool it
                 whole, rest = _split_off(parts, tail)
                 if whole:
-                    lines = whole.count(b"\n")
-                    yield Block(number, lines, whole, offset=position if plain else None)
-                    number += lines
+                    yield from _line_blocks(number, whole, position if plain else None)
+                    number += whole.count(b"\n")
                     position += len(whole)
                 spool = _Spool(path, number, options)
                 spool.write(rest)
@@ -373,16 +394,38 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 parts, size, tail = [], 0, 0
             elif size >= block_bytes and size > tail:
                 whole, rest = _split_off(parts, tail)
-                lines = whole.count(b"\n")
-                yield Block(number, lines, whole, offset=position if plain else None)
-                number += lines
+                yield from _line_blocks(number, whole, position if plain else None)
+                number += whole.count(b"\n")
                 position += len(whole)
                 parts, size = ([rest], len(rest)) if rest else ([], 0)
     if spool:
-        yield Block(number, 1, None, spool.close())
+        yield spool.block()
     elif parts:
-        data = b"".join(parts)
-        yield Block(number, data.count(b"\n") + (not data.endswith(b"\n")), data, offset=position if plain else None)
+        yield from _line_blocks(number, b"".join(parts), position if plain else None)
+
+
+# Lines per block at most: a block's rejects are held until it is written, so a file of
+# millions of short bad lines (``x``) is read in blocks whose quarantine stays small.
+MAX_BLOCK_LINES = 32_768
+
+
+def _line_blocks(number: int, data: bytes, offset: int | None) -> Iterator[Block]:
+    """``data`` (whole lines, but perhaps for the last) as blocks of at most MAX_BLOCK_LINES."""
+    newlines = data.count(b"\n")
+    lines = newlines + (not data.endswith(b"\n"))
+    if lines <= MAX_BLOCK_LINES:
+        yield Block(number, lines, data, offset=offset)
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)[MAX_BLOCK_LINES - 1 :: MAX_BLOCK_LINES] + 1
+    start = 0
+    for end in [*ends.tolist(), len(data)]:
+        if end <= start:
+            continue
+        piece = data[start:end]
+        count = piece.count(b"\n") + (not piece.endswith(b"\n"))
+        yield Block(number, count, piece, offset=None if offset is None else offset + start)
+        number += count
+        start = end
 
 
 def _split_off(parts: list[bytes], tail: int) -> tuple[bytes, bytes]:
@@ -420,24 +463,96 @@ def read_ahead(blocks: Iterator[Block]) -> Iterator[Block]:
 
 
 class _Spool:
-    """Where an over-long record's bytes go, chunk by chunk, so it is kept without being held."""
+    """Where an over-long record's bytes go, chunk by chunk, so it is kept without being held;
+    only as many as the run's :class:`RawBudget` grants are written, the rest is counted."""
 
     def __init__(self, path: Path, number: int, options: ReadOptions):
+        self.number = number
         self.target: BinaryIO | None = None
         self.path: Path | None = None
+        self.budget = options.raw_budget or RawBudget(options.keep_record_bytes, options.keep_run_bytes)
+        self.size = 0
+        self.kept = 0
         if options.spool_dir is not None:
             options.spool_dir.mkdir(parents=True, exist_ok=True)
             self.path = options.spool_dir / f"{options.run_id}-{uuid.uuid4().hex[:8]}-{path.name}-{number}.bin"
             self.target = self.path.open("wb")
 
     def write(self, data: bytes) -> None:
+        self.size += len(data)
         if self.target is not None:
-            self.target.write(data)
+            granted = self.budget.grant(len(data), self.kept)
+            if granted:
+                self.target.write(data[:granted] if granted < len(data) else data)
+                self.kept += granted
 
     def close(self) -> str | None:
         if self.target is not None:
             self.target.close()
-        return str(self.path) if self.path else None
+            self.target = None
+            self.budget.note(self.size, self.kept)
+            if not self.kept and self.path is not None:
+                self.path.unlink(missing_ok=True)  # nothing of it was kept
+        return str(self.path) if self.path and self.kept else None
+
+    def block(self) -> Block:
+        spooled = self.close()
+        return Block(self.number, 1, None, spooled, record_bytes=self.size, kept_bytes=self.kept)
+
+
+class RawBudget:
+    """How many bytes of quarantined records one run keeps (inline in the quarantine file or
+    in ``quarantine/raw``): ``per_record`` of each record, ``per_run`` in all; the rest is
+    counted (``dropped`` bytes of ``cut`` records), never written.
+
+    >>> budget = RawBudget(per_record=10, per_run=25)
+    >>> [budget.keep(b"x" * 12) for _ in range(3)]
+    [b'xxxxxxxxxx', b'xxxxxxxxxx', b'xxxxx']
+    >>> budget.kept, budget.dropped, budget.cut
+    (25, 11, 3)
+    """
+
+    def __init__(self, per_record: int, per_run: int):
+        self.per_record = per_record
+        self.per_run = per_run
+        self.kept = 0
+        self.dropped = 0
+        self.cut = 0
+        self._lock = threading.Lock()  # the read-ahead thread spools, the main thread writes
+
+    def grant(self, wanted: int, record_kept: int = 0) -> int:
+        """How many of ``wanted`` more bytes of a record that has ``record_kept`` kept may be kept."""
+        with self._lock:
+            granted = max(0, min(wanted, self.per_record - record_kept, self.per_run - self.kept))
+            self.kept += granted
+            return granted
+
+    def note(self, size: int, kept: int) -> None:
+        """Count a record of ``size`` bytes of which ``kept`` were kept."""
+        if kept < size:
+            with self._lock:
+                self.dropped += size - kept
+                self.cut += 1
+
+    def keep(self, raw: bytes) -> bytes:
+        """The part of a record's bytes that is kept."""
+        granted = self.grant(len(raw))
+        self.note(len(raw), granted)
+        return raw if granted == len(raw) else raw[:granted]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in vars(self).items() if key != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._lock = threading.Lock()
+
+
+def kept_note(kept: int, size: int) -> str:
+    """What of a quarantined record's bytes was kept, for its detail."""
+    if not kept:
+        return f"its {size:,} bytes were not kept: the run's cap on kept bytes is reached"
+    return f"the first {kept:,} of its {size:,} bytes were kept"
 
 
 def exchange_id_for(raw: bytes) -> str:
@@ -508,8 +623,7 @@ class Reader:
         """Map one block of whole lines (or one spooled over-long record) to a ReadBatch."""
         collector = _BatchCollector(self.kind, self.options.batch_rows, self._items_of)
         if block.data is None:
-            detail = f"record is over {self.options.max_record_bytes} bytes"
-            collector.reject(Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled))
+            collector.reject(block.too_large(source, self.options))
             return collector.flush()
         lines = block.data.split(b"\n")
         last = len(lines) - 1

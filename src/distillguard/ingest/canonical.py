@@ -362,10 +362,7 @@ def _read_csv(path: Path, options: ReadOptions) -> Iterator[ReadBatch]:
         for block in iter_blocks(path, options):
             next_line = block.first_line + block.lines
             if block.data is None:
-                detail = f"record is over {options.max_record_bytes} bytes"
-                collector.reject(
-                    Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled)
-                )
+                collector.reject(block.too_large(source, options))
                 continue
             lines = block.data.split(b"\n")
             last = len(lines) - 1
