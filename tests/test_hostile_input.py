@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from distillguard.ingest import ReadOptions, base, canonical, reader_for
+from distillguard.ingest import ReadOptions, UnknownFormat, base, canonical, detect_format, reader_for
 from distillguard.schema import EXCHANGE_SCHEMA, MAX_ID_CHARS, coerce_exchange
 
 from .conftest import exchange
@@ -482,3 +482,79 @@ def test_many_short_bad_lines_are_quarantined_in_bounded_batches(tmp_path: Path)
     blocks = list(base.iter_blocks(path, ReadOptions()))
     assert [block.first_line for block in blocks] == [1 + k * base.MAX_BLOCK_LINES for k in range(4)]
     assert [block.offset for block in blocks] == [2 * k * base.MAX_BLOCK_LINES for k in range(4)]
+
+
+# --- per-file decisions ------------------------------------------------------------------
+
+
+def _damaged_parquet(folder: Path) -> tuple[Path, Path]:
+    """A Parquet file with a damaged page in its second row group, and one cut in half."""
+    table = pa.Table.from_pylist([coerce_exchange(exchange(500 + k)) for k in range(300)], schema=EXCHANGE_SCHEMA)
+    path = folder / "pages.parquet"
+    pq.write_table(table, path, row_group_size=100, compression="zstd")
+    prompt = pq.ParquetFile(path).metadata.row_group(1).column(EXCHANGE_SCHEMA.names.index("prompt"))
+    data = bytearray(path.read_bytes())
+    middle = prompt.data_page_offset + prompt.total_compressed_size // 2
+    data[middle : middle + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    cut = folder / "cut.parquet"
+    cut.write_bytes(bytes(data[: len(data) // 2]))
+    return path, cut
+
+
+def test_each_file_of_a_folder_is_judged_alone(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    good = [orjson.dumps(exchange(k)) + b"\n" for k in range(10)]
+    (logs / "a-empty.jsonl").write_bytes(b"")
+    (logs / "b-blank.jsonl").write_bytes(b"\n  \n")
+    (logs / "c-bom.jsonl").write_bytes(b"\xef\xbb\xbf" + b"".join(good[:3]))
+    (logs / "d-garbage-first.jsonl").write_bytes(b"=== export started ===\n" + b"".join(good[3:6]))
+    (logs / "e-all-garbage.jsonl").write_bytes(b"\x00\x01 not a log at all\n" * 3)
+    (logs / "f-good.jsonl").write_bytes(b"".join(good[6:]))
+    _damaged_parquet(logs)
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_bytes(b"\xef\xbb\xbfexported by the billing system\naccount_id,account_type\nacct-1,education\n")
+    result = distillguard("ingest", str(logs), "--accounts", str(accounts), "-w", str(tmp_path / "ws"), "--json")
+    assert result.returncode == 3, result.stderr
+    summary = orjson.loads(result.stdout)
+    assert summary["ingested"] == 10 + 200 + 1  # every good record, the readable row groups, the account
+    assert summary["quarantine_reasons"] == {"invalid_json": 1, "unknown_format": 1, "bad_parquet": 2, "bad_csv": 1}
+    assert sorted(Path(s["path"]).name for s in summary["skipped_files"] if s["reason"] == "empty") == [
+        "a-empty.jsonl",
+        "b-blank.jsonl",
+    ]
+    formats = {Path(f["path"]).name: f["format"] for f in summary["files"]}
+    assert formats["e-all-garbage.jsonl"] == "unknown" and formats["c-bom.jsonl"] == "canonical"
+    assert summary["items"] == summary["ingested"] + summary["duplicates"] + summary["quarantined"]
+    quarantine = {row["reason"]: row for row in pq.read_table(summary["quarantine_file"]).to_pylist()}
+    assert quarantine["unknown_format"]["raw"] == (logs / "e-all-garbage.jsonl").read_bytes()
+    assert "pass --format" in quarantine["unknown_format"]["detail"]
+    assert (quarantine["invalid_json"]["source"], quarantine["invalid_json"]["record"]) == (
+        str(logs / "d-garbage-first.jsonl"),
+        1,
+    )
+    info = distillguard("info", "-w", str(tmp_path / "ws"), "--json")
+    assert info.returncode == 0 and orjson.loads(info.stdout)["exchanges"] == 210
+
+
+def test_a_damaged_parquet_file_is_quarantined_where_it_is_damaged(tmp_path: Path) -> None:
+    pages, cut = _damaged_parquet(tmp_path)
+    for path, kept, where in [(pages, 200, [(101, "rows 101 to 200 (row group 2)")]), (cut, 0, [(1, "footer")])]:
+        reader = reader_for(path, None, ReadOptions())
+        batches = list(reader.read(path))
+        quarantined = [(q.record, q.reason, q.detail) for batch in batches for q in batch.quarantined]
+        assert sum(batch.table.num_rows for batch in batches) == kept
+        assert [(record, reason) for record, reason, _ in quarantined] == [(where[0][0], "bad_parquet")]
+        assert where[0][1] in quarantined[0][2]
+
+
+def test_the_hint_for_an_accounts_file_of_no_known_shape_does_not_suggest_format(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b"\xef\xbb\xbfid;type\n1;education\n")
+    with pytest.raises(UnknownFormat) as refused:
+        detect_format(path, "accounts")
+    assert "--format" not in str(refused.value) and "account_id" in str(refused.value)
+    good = tmp_path / "good.csv"
+    good.write_bytes(b"\xef\xbb\xbfaccount_id,account_type\n1,education\n")
+    assert detect_format(good, "accounts").name == "accounts"

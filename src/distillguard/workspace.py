@@ -29,9 +29,17 @@ import xxhash
 
 from distillguard import __version__
 from distillguard.engines.duckdb import DuckDBEngine, quote_literal
-from distillguard.errors import DistillguardError, WorkspaceError
-from distillguard.ingest import Inputs, SkippedFile, find_inputs, reader_for
-from distillguard.ingest.base import Quarantined, RawBudget, ReadOptions, bulk_reading, kept_note, quarantine_table
+from distillguard.errors import DistillguardError, InputError, WorkspaceError
+from distillguard.ingest import EmptyInput, Inputs, Reader, SkippedFile, UnknownFormat, find_inputs, reader_for
+from distillguard.ingest.base import (
+    Quarantined,
+    RawBudget,
+    ReadOptions,
+    bulk_reading,
+    kept_note,
+    quarantine_table,
+    read_head,
+)
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
@@ -204,32 +212,43 @@ class Workspace:
         staging.mkdir(parents=True)
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
+        refusals: list[Quarantined] = []  # files of which nothing could be read
         try:
             with _QuarantineWriter(quarantine_path, run_id, budget) as quarantine, bulk_reading():
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
-                        reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
-                        fingerprint = file_fingerprint(path)
-                        file_summary = FileSummary(str(path), kind, reader.name, path.stat().st_size, fingerprint)
-                        summary.files.append(file_summary)
-                        file_summary.already_ingested_in = self._ingested_run(fingerprint)
-                        if file_summary.already_ingested_in:
+                        opened = self._open_input(path, kind, format_name if kind == "exchanges" else None, options)
+                        if isinstance(opened, SkippedFile):
+                            summary.skipped_files.append(opened)
                             continue
-                        with _Stager(staging, kind, len(summary.files)) as stager:
-                            for batch in reader.read(path):
-                                file_summary.records += batch.records
-                                file_summary.rows += batch.table.num_rows
-                                file_summary.quarantined += len(batch.quarantined)
-                                file_summary.skipped += batch.skipped
-                                reasons.update(item.reason for item in batch.quarantined)
-                                quarantine.write(batch.quarantined)
-                                stager.write(batch.table)
-                                if on_progress:
-                                    on_progress(str(path), batch.records)
+                        reader, file_summary, refused = opened
+                        summary.files.append(file_summary)
+                        if reader is None:  # nothing of the file can be read: one record says why
+                            refusals.append(refused)
+                            file_summary.records = file_summary.quarantined = 1
+                            reasons[refused.reason] += 1
+                            quarantine.write([refused])
+                        elif file_summary.already_ingested_in:
+                            continue
+                        else:
+                            with _Stager(staging, kind, len(summary.files)) as stager:
+                                for batch in reader.read(path):
+                                    file_summary.records += batch.records
+                                    file_summary.rows += batch.table.num_rows
+                                    file_summary.quarantined += len(batch.quarantined)
+                                    file_summary.skipped += batch.skipped
+                                    reasons.update(item.reason for item in batch.quarantined)
+                                    quarantine.write(batch.quarantined)
+                                    stager.write(batch.table)
+                                    if on_progress:
+                                        on_progress(str(path), batch.records)
                         summary.records += file_summary.records
                         summary.items += file_summary.rows + file_summary.quarantined + file_summary.skipped
                         summary.skipped += file_summary.skipped
                         summary.quarantined += file_summary.quarantined
+            if refusals and len(refusals) == len(summary.files):
+                # not one input could be read: that is an error, not a run with a quarantine
+                raise InputError(refusals[0].detail, where=refusals[0].source)
             if summary.quarantined:
                 summary.quarantine_file = str(quarantine_path)
             summary.quarantine_bytes_kept = budget.kept
@@ -258,6 +277,32 @@ class Workspace:
         self._record(summary)
         self.refresh_views()
         return summary
+
+    def _open_input(
+        self, path: Path, kind: str, format_name: str | None, options: ReadOptions
+    ) -> SkippedFile | tuple[Reader | None, FileSummary, Quarantined | None]:
+        """The reader for one input file and its summary, decided for this file alone: an
+        empty file is skipped; a file that cannot be opened or whose format cannot be told
+        from its first lines is one quarantined record (with its first bytes), and the
+        other inputs are read."""
+        try:
+            size = path.stat().st_size
+            reader = reader_for(path, format_name, options, kind)
+            fingerprint = file_fingerprint(path)
+        except EmptyInput:
+            return SkippedFile(str(path), "empty", "holds no records")
+        except UnknownFormat as error:
+            head = read_head(path)
+            detail = f"{error.message} ({error.hint})" if error.hint else error.message
+            refused = Quarantined(str(path), 1, "unknown_format", detail, raw=head or None)
+            return None, FileSummary(str(path), kind, "unknown", size, ""), refused
+        except OSError as error:
+            detail = f"the file cannot be read ({error.strerror or error})"
+            refused = Quarantined(str(path), 1, "unreadable_file", detail)
+            return None, FileSummary(str(path), kind, "unknown", 0, ""), refused
+        file_summary = FileSummary(str(path), kind, reader.name, size, fingerprint)
+        file_summary.already_ingested_in = self._ingested_run(fingerprint)
+        return reader, file_summary, None
 
     def _merge_exchanges(self, staged: Path, run_id: str) -> int:
         """Add staged rows whose exchange_id is new to the day partitions; return the count.

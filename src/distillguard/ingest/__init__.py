@@ -9,6 +9,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -169,27 +170,54 @@ def _add_file(path: Path, found: Inputs, *, explicit: bool) -> None:
         found.skipped.append(SkippedFile(str(path), "unknown_suffix", detail))
 
 
+class UnknownFormat(InputError):
+    """No reader understands a file (judged from its first lines)."""
+
+
+class EmptyInput(UnknownFormat):
+    """A file holds nothing but blank space: no records, and no format to tell."""
+
+
+# Lines looked at, at most, to tell a file's format: a line of garbage (a banner, a cut first
+# record) before the records does not hide them.
+_SNIFF_LINES = 20
+
+
 def detect_format(path: Path, kind: str = "exchanges") -> type[Reader]:
-    """The reader that understands ``path``, judged from its first bytes and first record."""
+    """The reader that understands ``path``, judged from its first bytes and first records.
+
+    The first lines are tried in turn, so a file whose first line is garbage is still
+    recognised by the next one (the reader then quarantines the garbage line).
+    """
     head = read_head(path)
-    first = None
-    if not head.startswith(PARQUET_MAGIC):
-        for line in head.splitlines():
+    if not head.strip():
+        raise EmptyInput(f"the {kind} file is empty", where=str(path))
+    candidates: list[tuple[bytes, Any]] = []
+    if head.startswith(PARQUET_MAGIC):
+        candidates.append((head, None))
+    else:
+        start = 0
+        while len(candidates) < _SNIFF_LINES and start < len(head):
+            end = head.find(b"\n", start)
+            end = len(head) if end < 0 else end + 1
+            line = head[start:end]
             if line.strip():
                 try:
                     first = orjson.loads(line)
                 except orjson.JSONDecodeError:
                     first = None
-                break
-    for reader in READERS.values():
-        if reader.kind == kind and reader.sniff(path, head, first):
-            return reader
-    names = ", ".join(name for name, reader in READERS.items() if reader.kind == kind)
-    raise InputError(
-        f"cannot tell the format of this {kind} file",
-        where=str(path),
-        hint=f"pass --format with one of: {names}",
-    )
+                candidates.append((head[start:], first))
+            start = end
+    for sniffed_head, first in candidates:
+        for reader in READERS.values():
+            if reader.kind == kind and reader.sniff(path, sniffed_head, first):
+                return reader
+    if kind == "accounts":
+        hint = "an accounts table is CSV with a header row naming account_id, or JSON lines or Parquet with account_id"
+    else:
+        names = ", ".join(name for name, reader in READERS.items() if reader.kind == kind)
+        hint = f"pass --format with one of: {names}"
+    raise UnknownFormat(f"cannot tell the format of this {kind} file from its first lines", where=str(path), hint=hint)
 
 
 def reader_for(path: Path, format_name: str | None, options: ReadOptions, kind: str = "exchanges") -> Reader:
@@ -204,11 +232,13 @@ def reader_for(path: Path, format_name: str | None, options: ReadOptions, kind: 
 
 __all__ = [
     "READERS",
+    "EmptyInput",
     "Inputs",
     "ReadBatch",
     "ReadOptions",
     "Reader",
     "SkippedFile",
+    "UnknownFormat",
     "detect_format",
     "expand_inputs",
     "find_inputs",

@@ -221,40 +221,78 @@ class ParquetExchanges(Reader):
     def sniff(cls, path: Path, head: bytes, first: Any) -> bool:
         if not head.startswith(PARQUET_MAGIC):
             return False
-        names = set(pq.read_schema(path).names)
+        try:
+            names = set(pq.read_schema(path).names)
+        except _PARQUET_ERRORS:
+            return True  # Parquet that cannot be read: reading it quarantines it, with why
         return {"account_id", "ts", "prompt"} <= names
 
     def read(self, path: Path) -> Iterator[ReadBatch]:
         yield from _read_parquet(path, self.options.batch_rows, self.kind)
 
 
+# What pyarrow raises for a Parquet file it cannot read (a cut footer, a damaged page).
+_PARQUET_ERRORS = (pa.ArrowException, OSError, ValueError, EOFError)
+
+
 def _read_parquet(path: Path, batch_rows: int, kind: str) -> Iterator[ReadBatch]:
     """Parquet batches of canonical exchanges are cast and validated column by column; any
-    other batch goes through the same per-row coercion as JSON. Record = 1-based row."""
+    other batch goes through the same per-row coercion as JSON. Record = 1-based row.
+
+    A file whose footer cannot be read is one ``bad_parquet`` record; so is the rest of a row
+    group that cannot be read (its detail names the rows), and the next row group is read.
+    """
     source = str(path)
     collector = _BatchCollector(kind, batch_rows)
-    parquet = pq.ParquetFile(path)
-    number = 0
-    for batch in parquet.iter_batches(batch_size=batch_rows):
-        try:
-            if kind != "exchanges":
-                raise _FastPathMiss
-            table, rejects = validate_exchanges(_cast_parquet_batch(batch))
-        except _FastPathMiss:
-            for row, error in _parquet_rows(batch):
-                number += 1
-                raw = repr(row).encode()
-                if error is not None:
-                    collector.reject(Quarantined(source, number, error.reason, error.message, raw=raw))
-                else:
-                    collector.add_mapped(source, number, raw, [row])
-        else:
-            for index, reason, detail in rejects:
-                raw = repr(batch.slice(index, 1).to_pylist()[0]).encode()
-                collector.reject(Quarantined(source, number + index + 1, reason, detail, raw=raw))
-            number += batch.num_rows
-            collector.add_table(table.cast(EXCHANGE_SCHEMA), table.num_rows, number)  # rejects counted above
+    try:
+        parquet = pq.ParquetFile(path)
+        groups = [parquet.metadata.row_group(index).num_rows for index in range(parquet.num_row_groups)]
+    except _PARQUET_ERRORS as exc:
+        detail = f"the Parquet footer cannot be read, so nothing of the file was ({exc})"
+        collector.reject(Quarantined(source, 1, "bad_parquet", detail[:500]))
         yield collector.flush()
+        return
+    number = 0
+    with parquet:
+        for group, rows in enumerate(groups):
+            group_end = number + rows
+            batches = parquet.iter_batches(batch_size=batch_rows, row_groups=[group])
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except _PARQUET_ERRORS as exc:
+                    detail = f"rows {number + 1:,} to {group_end:,} (row group {group + 1}) cannot be read ({exc})"
+                    collector.reject(Quarantined(source, number + 1, "bad_parquet", detail[:500]))
+                    number = group_end
+                    break
+                number = _read_parquet_batch(source, batch, number, kind, collector)
+                yield collector.flush()
+    yield collector.flush()
+
+
+def _read_parquet_batch(source: str, batch: pa.RecordBatch, number: int, kind: str, collector: _BatchCollector) -> int:
+    """Add one Parquet batch whose first row follows row ``number``; return its last row's."""
+    try:
+        if kind != "exchanges":
+            raise _FastPathMiss
+        table, rejects = validate_exchanges(_cast_parquet_batch(batch))
+    except _FastPathMiss:
+        for row, error in _parquet_rows(batch):
+            number += 1
+            raw = repr(row).encode()
+            if error is not None:
+                collector.reject(Quarantined(source, number, error.reason, error.message, raw=raw))
+            else:
+                collector.add_mapped(source, number, raw, [row])
+        return number
+    for index, reason, detail in rejects:
+        raw = repr(batch.slice(index, 1).to_pylist()[0]).encode()
+        collector.reject(Quarantined(source, number + index + 1, reason, detail, raw=raw))
+    number += batch.num_rows
+    collector.add_table(table.cast(EXCHANGE_SCHEMA), table.num_rows, number)  # rejects counted above
+    return number
 
 
 def _parquet_rows(batch: pa.RecordBatch) -> list[tuple[dict[str, Any], RecordError | None]]:
@@ -324,7 +362,10 @@ class AccountsTable(Reader):
     @classmethod
     def sniff(cls, path: Path, head: bytes, first: Any) -> bool:
         if head.startswith(PARQUET_MAGIC):
-            names = set(pq.read_schema(path).names)
+            try:
+                names = set(pq.read_schema(path).names)
+            except _PARQUET_ERRORS:
+                return True  # Parquet that cannot be read: reading it quarantines it, with why
             return "account_id" in names and "prompt" not in names
         if isinstance(first, dict):
             return "account_id" in first and "prompt" not in first and "ts" not in first
@@ -339,10 +380,10 @@ class AccountsTable(Reader):
     def read(self, path: Path) -> Iterator[ReadBatch]:
         from distillguard.ingest.base import read_head
 
-        head = read_head(path, 4096)
+        head = read_head(path)
         if head.startswith(PARQUET_MAGIC):
             yield from _read_parquet(path, self.options.batch_rows, self.kind)
-        elif head.lstrip().startswith(b"{"):
+        elif any(line.lstrip().startswith(b"{") for line in head.splitlines()[:20]):
             yield from super().read(path)
         else:
             yield from _read_csv(path, self.options)
@@ -377,7 +418,12 @@ def _read_csv(path: Path, options: ReadOptions) -> Iterator[ReadBatch]:
                     collector.reject(Quarantined(source, number, exc.reason, exc.message, raw=raw))
                     continue
                 if header is None:
-                    header = [name.strip() for name in fields]
+                    names = [name.strip() for name in fields]
+                    if "account_id" in names:
+                        header = names
+                    else:  # a banner or garbage before the header row
+                        detail = "a line before the header row (the header names account_id)"
+                        collector.reject(Quarantined(source, number, "bad_csv", detail, raw=raw))
                     continue
                 if len(fields) != len(header):
                     detail = f"row has {len(fields)} fields, the header {len(header)}"
