@@ -34,6 +34,10 @@ HOSTILE_JSON: list[tuple[str, bytes]] = [
     *((name, b'"' + bad + b'"') for name in STRING_FIELDS for bad in BAD_UTF8[:1]),
     *(("prompt", b'"' + bad + b'"') for bad in BAD_UTF8[1:]),
     ("tools", b'["caf\xe9"]'),
+    ("prompt", b'"a\\udc00b"'),  # a lone surrogate, escaped in ASCII
+    ("prompt", b'"a\\u0000b"'),
+    ("account_id", b'"a\\u0000b"'),
+    ("model", b'"\\u001b]0;title\\u0007"'),
     ("ts", b'"0000-01-01T00:00:00Z"'),
     ("ts", b'"9999-12-31T23:59:59-05:00"'),
     ("ts", b'"0001-01-01T00:00:00+00:01"'),
@@ -115,6 +119,7 @@ HOSTILE_JSON: list[tuple[str, bytes]] = [
 MUST_QUARANTINE = {
     *((name, b'"' + bad + b'"') for name in STRING_FIELDS for bad in BAD_UTF8),
     ("tools", b'["caf\xe9"]'),
+    ("prompt", b'"a\\udc00b"'),
     ("ts", b'"0000-01-01T00:00:00Z"'),
     ("ts", b'"9999-12-31T23:59:59-05:00"'),
     ("ts", b'"0001-01-01T00:00:00+00:01"'),

@@ -352,8 +352,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                     spool.close()
                 whole, _ = _split_off(parts, tail)
                 if whole:  # the whole lines before the cut are good data
-                    yield from _line_blocks(number, whole, None)
-                    number += whole.count(b"\n")
+                    blocks = _line_blocks(number, whole, None)
+                    yield from blocks
+                    number = blocks[-1].first_line + blocks[-1].lines
                 raise TruncatedInput(f"the compressed stream ends early in line {number} ({exc})") from exc
             if not chunk:
                 break
@@ -385,8 +386,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 # the partial line is over the limit: flush the whole lines before it, spool it
                 whole, rest = _split_off(parts, tail)
                 if whole:
-                    yield from _line_blocks(number, whole, position if plain else None)
-                    number += whole.count(b"\n")
+                    blocks = _line_blocks(number, whole, position if plain else None)
+                    yield from blocks
+                    number = blocks[-1].first_line + blocks[-1].lines
                     position += len(whole)
                 spool = _Spool(path, number, options)
                 spool.write(rest)
@@ -394,8 +396,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 parts, size, tail = [], 0, 0
             elif size >= block_bytes and size > tail:
                 whole, rest = _split_off(parts, tail)
-                yield from _line_blocks(number, whole, position if plain else None)
-                number += whole.count(b"\n")
+                blocks = _line_blocks(number, whole, position if plain else None)
+                yield from blocks
+                number = blocks[-1].first_line + blocks[-1].lines
                 position += len(whole)
                 parts, size = ([rest], len(rest)) if rest else ([], 0)
     if spool:
@@ -409,13 +412,12 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
 MAX_BLOCK_LINES = 32_768
 
 
-def _line_blocks(number: int, data: bytes, offset: int | None) -> Iterator[Block]:
+def _line_blocks(number: int, data: bytes, offset: int | None) -> list[Block]:
     """``data`` (whole lines, but perhaps for the last) as blocks of at most MAX_BLOCK_LINES."""
-    newlines = data.count(b"\n")
-    lines = newlines + (not data.endswith(b"\n"))
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if lines <= MAX_BLOCK_LINES:
-        yield Block(number, lines, data, offset=offset)
-        return
+        return [Block(number, lines, data, offset=offset)]
+    blocks = []
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)[MAX_BLOCK_LINES - 1 :: MAX_BLOCK_LINES] + 1
     start = 0
     for end in [*ends.tolist(), len(data)]:
@@ -423,9 +425,10 @@ def _line_blocks(number: int, data: bytes, offset: int | None) -> Iterator[Block
             continue
         piece = data[start:end]
         count = piece.count(b"\n") + (not piece.endswith(b"\n"))
-        yield Block(number, count, piece, offset=None if offset is None else offset + start)
+        blocks.append(Block(number, count, piece, offset=None if offset is None else offset + start))
         number += count
         start = end
+    return blocks
 
 
 def _split_off(parts: list[bytes], tail: int) -> tuple[bytes, bytes]:

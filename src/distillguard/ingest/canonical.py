@@ -108,7 +108,7 @@ def _parse_block(data: bytes) -> tuple[pa.Table, list[tuple[int, str, str]], lis
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise _FastPathMiss from exc
-    if first_unlike_coercion(table):
+    if first_unlike_coercion(table, ascii_only=data.isascii()):
         # Arrow's reader keeps what orjson and coerce_exchange refuse or convert (bytes that
         # are not UTF-8, year 0, NaN): the record path judges the block, one reason per line
         raise _FastPathMiss
