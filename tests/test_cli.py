@@ -170,3 +170,16 @@ def test_the_commands_that_ingest_enter_bulk_reading(tmp_path: Path, monkeypatch
     result = CliRunner().invoke(cli.app, ["scan", str(logs), "-o", str(tmp_path / "findings"), "--quiet"])
     assert isinstance(result.exception, Scanned)  # ingested, then scanned
     assert entered == ["bulk_reading", "bulk_reading"]
+
+
+def test_ingest_names_the_files_of_a_folder_it_does_not_read(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    write_jsonl(logs / "a.jsonl", [exchange(1)])
+    (logs / "notes.txt").write_text("not a log")
+    (logs / "old.jsonl.bz2").write_bytes(b"BZh9")
+    result = distillguard("ingest", str(logs), "-w", str(tmp_path / "ws"))
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "not read: 1 unknown_suffix" in out and "notes.txt" in out
+    assert "not read: 1 unsupported_compression" in out and "old.jsonl.bz2" in out

@@ -102,13 +102,17 @@ def test_a_truncated_gzip_keeps_what_was_read_and_says_where_it_ended(tmp_path: 
 def test_a_huge_line_is_spooled_to_disk_not_loaded(tmp_path: Path) -> None:
     huge = json.dumps(exchange(1, prompt="y" * (50 * 1024 * 1024))).encode() + b"\n"
     path = write_jsonl(tmp_path / "logs.jsonl", [exchange(0), huge, exchange(2)])
-    options = ReadOptions(batch_rows=16, spool_dir=tmp_path / "spool")
+    options = ReadOptions(batch_rows=16, spool_dir=tmp_path / "spool", keep_record_bytes=len(huge))
     table, quarantined, records = read_all(path, options)
     assert table.column("exchange_id").to_pylist() == ["ex-000000", "ex-000002"]
     [item] = quarantined
     assert (item.record, item.reason, item.raw) == (2, "record_too_large", None)
     assert Path(item.raw_path).read_bytes() == huge
     assert records == 3
+    # by default only its first MiB is kept, and the detail says so
+    _, [item], _ = read_all(path, ReadOptions(spool_dir=tmp_path / "default"))
+    assert Path(item.raw_path).read_bytes() == huge[: 1 << 20]
+    assert f"the first 1,048,576 of its {len(huge):,} bytes were kept" in item.detail
 
 
 def test_parquet_exchanges_are_validated_like_json(tmp_path: Path) -> None:
@@ -158,3 +162,54 @@ def test_fast_path_rejects_are_counted_once(tmp_path: Path) -> None:
     table, quarantined, count = read_all(write_jsonl(tmp_path / "logs.jsonl", records))
     assert [(q.record, q.reason) for q in quarantined] == [(6, "missing_account_id"), (10, "missing_model")]
     assert count == 20 == table.num_rows + len(quarantined)
+
+
+def test_an_unterminated_quote_in_an_accounts_csv_is_one_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    lines = [
+        b"account_id,account_type,org_name\n",
+        b"a1,education,Uni\n",
+        b'a2,startup,"Acme\n',  # the quote is never closed
+        b"a3,research,Lab\n",
+        b'a4,research,"Quoted, with comma"\n',
+        b'a5,partner,Say "hi"\n',
+        b"a6,enterprise,Big\r\n",
+    ]
+    path.write_bytes(b"".join(lines))
+    reader = reader_for(path, None, ReadOptions(), kind="accounts")
+    batches = list(reader.read(path))
+    table = pa.concat_tables(b.table for b in batches)
+    [bad] = [q for b in batches for q in b.quarantined]
+    assert table.column("account_id").to_pylist() == ["a1", "a3", "a4", "a5", "a6"]
+    assert table.column("org_name").to_pylist() == ["Uni", "Lab", "Quoted, with comma", 'Say "hi"', "Big"]
+    assert (bad.record, bad.reason, bad.raw) == (3, "bad_csv", lines[2])
+    assert sum(b.records for b in batches) == 6
+
+
+def test_quarantined_csv_rows_keep_the_bytes_of_their_line(tmp_path: Path) -> None:
+    lines = [
+        b"account_id,account_type,signup_asn\n",
+        b'"a1" , pirate ,"1"\n',
+        b"a2,startup\n",
+        b"a3,research,\xff\n",
+        b'"a,4",education,"12"',
+    ]
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b"".join(lines))
+    reader = reader_for(path, None, ReadOptions(), kind="accounts")
+    quarantined = [q for b in reader.read(path) for q in b.quarantined]
+    assert [(q.record, q.raw) for q in quarantined] == [(2, lines[1]), (3, lines[2]), (4, lines[3])]
+
+
+def test_a_cut_gzip_accounts_csv_keeps_the_rows_before_the_cut(tmp_path: Path) -> None:
+    rows = "".join(f"acct-{index:05d},education\n" for index in range(20_000))
+    packed = gzip.compress(("account_id,account_type\n" + rows).encode())
+    path = tmp_path / "accounts.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    reader = reader_for(path, None, ReadOptions(), kind="accounts")
+    batches = list(reader.read(path))
+    kept = pa.concat_tables(b.table for b in batches).column("account_id").to_pylist()
+    quarantined = [q for b in batches for q in b.quarantined]
+    assert kept == [f"acct-{index:05d}" for index in range(len(kept))] and len(kept) > 5000
+    assert [q.reason for q in quarantined] == ["truncated_file"]
+    assert quarantined[0].record == len(kept) + 2  # the header is line 1

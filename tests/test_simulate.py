@@ -10,8 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
-from distillguard.errors import ConfigError
+from distillguard.errors import ConfigError, InputError
 from distillguard.ingest import ReadOptions, reader_for
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA
 from distillguard.simulate import Scenario, builtin_scenarios, load_scenario, simulate
@@ -478,3 +479,46 @@ def test_reported_scenario_reproduces_the_reported_proportions(tmp_path: Path) -
     assert summary.campaign_accounts["campaign-industrial"] == round(23_140 * scale)
     truth = json.loads(summary.truth_path.read_text())
     assert truth["pivot"]["release"] == "2026-01-23T00:00:00Z"
+
+
+ALIAS_BOMB = "\n".join(
+    [
+        'name: bomb\nl0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+        *(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]" for level in range(1, 9)),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (ALIAS_BOMB, "expands to more than 100,000 values through its aliases"),
+        ("a: &loop\n  b: *loop\n", "refers to itself through an alias"),
+        ("a: " + "[" * 5000 + "]" * 5000, "nested too deeply"),
+    ],
+    ids=["alias-bomb", "alias-loop", "deep"],
+)
+def test_a_scenario_that_would_expand_without_bound_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Scenario.from_yaml(text, "bomb.yaml")
+
+
+def test_anchors_and_aliases_within_the_bound_still_work() -> None:
+    data = load_scenario("demo").to_dict()
+    data["description"] = "x"
+    text = yaml.safe_dump(data, sort_keys=False)
+    text = text.replace("name: demo", "name: &title demo", 1).replace("description: x", "description: *title", 1)
+    scenario = Scenario.from_yaml(text)
+    assert (scenario.name, scenario.description) == ("demo", "demo")
+    assert scenario.populations == load_scenario("demo").populations
+
+
+@pytest.mark.parametrize("scale", [1e6, 1e9, float("inf")])
+def test_a_scale_too_large_is_refused_with_its_size_before_anything_is_made(tmp_path: Path, scale: float) -> None:
+    out = tmp_path / "never"
+    with pytest.raises(InputError) as refused:
+        simulate("reported", out, scale=scale)
+    if scale != float("inf"):
+        assert "exchanges from" in str(refused.value) and "of parquet" in str(refused.value)
+        assert "the largest scale for this scenario is" in str(refused.value)
+    assert not out.exists()

@@ -184,6 +184,12 @@ def ingest(
             min=0, help="Processes that map the records of one large file (0: one per core for files of 64 MB+)."
         ),
     ] = 0,
+    keep_record_bytes: Annotated[
+        str, typer.Option(help="Of each quarantined record's bytes, keep at most this much (0 keeps none).")
+    ] = "1MiB",
+    keep_run_bytes: Annotated[
+        str, typer.Option(help="Of all quarantined records' bytes in this run, keep at most this much.")
+    ] = "256MiB",
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -195,6 +201,8 @@ def ingest(
     from distillguard.ingest.base import ReadOptions, bulk_reading
     from distillguard.workspace import Workspace
 
+    keep_record = _size(keep_record_bytes, "--keep-record-bytes")
+    keep_run = _size(keep_run_bytes, "--keep-run-bytes")
     with (
         _clear_errors(),
         Workspace.create(workspace, memory_limit) as ws,
@@ -210,7 +218,12 @@ def ingest(
             logs,
             accounts or [],
             format_name=format_name,
-            options=ReadOptions(account_attribute=account_attribute, processes=processes),
+            options=ReadOptions(
+                account_attribute=account_attribute,
+                processes=processes,
+                keep_record_bytes=keep_record,
+                keep_run_bytes=keep_run,
+            ),
             on_progress=advance,
         )
     if as_json:
@@ -218,6 +231,23 @@ def ingest(
     elif not quiet:
         _print_ingest(summary)
     raise typer.Exit(EXIT_QUARANTINED if summary.quarantined else EXIT_OK)
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
+
+
+def _size(text: str, option: str) -> int:
+    """A size such as ``1MiB``, ``500kb`` or ``1048576`` in bytes, or a usage error."""
+    number = text.strip().lower().rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text.strip().lower()[len(number) :].strip()
+    try:
+        value = float(number) * _SIZE_UNITS[unit]
+    except (ValueError, KeyError):
+        value = -1.0
+    if not 0 <= value < 2**63:
+        errors.print(f"error: {option} {text!r} is not a size (such as 1MiB, 500kB or 1048576)")
+        raise typer.Exit(EXIT_USAGE)
+    return int(value)
 
 
 def _print_ingest(summary: IngestSummary) -> None:
@@ -242,6 +272,23 @@ def _print_ingest(summary: IngestSummary) -> None:
         f"items {summary.items:,} = ingested {summary.ingested:,} + duplicates {summary.duplicates:,} "
         f"+ quarantined {summary.quarantined:,} + skipped {summary.skipped:,}   ({summary.seconds:.1f} s)"
     )
+    if summary.skipped_files:
+        by_reason: dict[str, list] = {}
+        for skipped in summary.skipped_files:
+            by_reason.setdefault(skipped.reason, []).append(skipped)
+        for reason, items in by_reason.items():
+            shown = ", ".join(_show(item.path) for item in items[:3]) + (", ..." if len(items) > 3 else "")
+            console.print(f"[yellow]not read:[/] {len(items):,} {_show(reason)} ({_show(items[0].detail)}): {shown}")
+    if summary.quarantine_records_cut:
+        console.print(
+            f"[yellow]quarantine caps:[/] {summary.quarantine_records_cut:,} records kept in part or not at all, "
+            f"{summary.quarantine_bytes_not_kept:,} bytes not kept (--keep-record-bytes, --keep-run-bytes)"
+        )
+    if summary.duplicate_accounts:
+        console.print(
+            f"accounts read more than once: {summary.duplicate_accounts:,} rows counted as duplicates "
+            "(the last row of each account wins)"
+        )
     if summary.quarantined:
         reasons = ", ".join(f"{_show(reason)} {count:,}" for reason, count in summary.quarantine_reasons.items())
         console.print(f"[yellow]quarantined:[/] {reasons}\n  see {_show(summary.quarantine_file)}")

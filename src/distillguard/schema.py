@@ -156,6 +156,12 @@ FINDINGS_ATTRIBUTION_SCHEMA = pa.schema(
 )
 # each campaign member and the indicators that linked it: (account_id, kind, indicator)
 FINDINGS_EDGES_SCHEMA = pa.schema([("account_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string())])
+# The instants Python's datetime holds in UTC, and so what `info` and a scan can read back.
+FIRST_MICROS = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+LAST_MICROS = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
+# The smallest magnitude a float32 column rounds to infinity.
+FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+_EMPTY_OBJECT = pa.scalar("{}", pa.string())
 
 _INT_RANGES = {
     pa.int16(): (-(2**15), 2**15 - 1),
@@ -307,7 +313,8 @@ def _coerce_value(
             number = float(value)
         except ValueError:
             raise RecordError("bad_type", f"{name} should be a number, got {value!r:.80}") from None
-        return number if math.isfinite(number) else None
+        # not a number is no number, nor one that a float32 column turns into infinity
+        return number if math.isfinite(number) and abs(number) < FLOAT32_OVERFLOW else None
     if kind == "boolean":
         if isinstance(value, bool):
             return value
@@ -351,22 +358,76 @@ def _coerce(record: dict[str, Any], schema: pa.Schema, defaults: dict[str, Any])
             value = _coerce_value(name, field_type, value, truncated, kind)
             if value is not None:
                 row[name] = value
-    extra = record.get("extra")
-    if isinstance(extra, str):
-        try:
-            extra = orjson.loads(extra) if extra else {}
-        except orjson.JSONDecodeError:
-            extra = {"extra": extra}
-    if extra is None:
-        extra = {}
-    elif not isinstance(extra, dict):
-        extra = {"extra": extra}
+    extra = _extra_object(record.get("extra"))
     if unknown or truncated:
         extra = {**extra, **unknown}
         if truncated:
             extra["_truncated"] = truncated
     row["extra"] = orjson.dumps(extra, default=str).decode() if extra else "{}"
     return row
+
+
+def _extra_object(extra: Any) -> dict[str, Any]:
+    """A record's ``extra`` as an object: JSON text is parsed, anything else wrapped."""
+    if isinstance(extra, str):
+        try:
+            extra = orjson.loads(extra) if extra else {}
+        except orjson.JSONDecodeError:
+            extra = {"extra": extra}
+    if extra is None:
+        return {}
+    if not isinstance(extra, dict):
+        return {"extra": extra}
+    return extra
+
+
+def normalise_extra(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """An ``extra`` column of JSON text as :func:`coerce_exchange` writes it: ``{}`` or an
+    object in orjson's form. Only values other than ``{}`` are looked at one by one."""
+    column = pc.fill_null(column, _EMPTY_OBJECT)
+    odd = pc.not_equal(column, _EMPTY_OBJECT)
+    if not pc.any(odd).as_py():
+        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    values = column.to_pylist()
+    for index in pc.indices_nonzero(odd).to_pylist():
+        extra = _extra_object(values[index])
+        values[index] = orjson.dumps(extra, default=str).decode() if extra else "{}"
+    return pa.array(values, pa.string())
+
+
+def first_unlike_coercion(table: pa.Table, *, ascii_only: bool = False) -> str | None:
+    """Why a table built by Arrow alone (its JSON reader, a Parquet cast) holds a value the
+    record path would judge otherwise, or None: text that is not UTF-8, a time outside the
+    years 1 to 9999 that Python and DuckDB read back, a float that is not finite, a list of
+    names with a null or an over-long name. Vectorised; a table that has one goes the
+    record path, which quarantines or converts each such value. ``ascii_only``: the table
+    was parsed from ASCII bytes, so its text needs no UTF-8 check (a fast first look).
+
+    >>> table = pa.table({"prompt": pa.array([b"caf" + bytes([0xE9])]).view(pa.string()), "temperature": [0.5]})
+    >>> first_unlike_coercion(table)
+    'text that is not UTF-8'
+    """
+    for field in [] if ascii_only else table.schema:
+        if pa.types.is_string(field.type) or pa.types.is_list(field.type):
+            try:
+                table.column(field.name).validate(full=True)
+            except pa.ArrowInvalid:
+                return "text that is not UTF-8"
+    for field in table.schema:
+        column = table.column(field.name)
+        if pa.types.is_timestamp(field.type):
+            bounds = pc.min_max(column.cast(pa.int64()))
+            low, high = bounds["min"].as_py(), bounds["max"].as_py()
+            if low is not None and (low < FIRST_MICROS or high > LAST_MICROS):
+                return f"{field.name} outside the years 1 to 9999"
+        elif pa.types.is_floating(field.type):
+            if pc.any(pc.invert(pc.is_finite(column))).as_py():
+                return f"{field.name} not finite"
+        elif pa.types.is_list(field.type):
+            items = pc.list_flatten(column)
+            if items.null_count or (len(items) and pc.max(pc.utf8_length(items)).as_py() > MAX_ID_CHARS):
+                return f"{field.name} with a null or over-long item"
+    return None
 
 
 def coerce_exchange(record: dict[str, Any]) -> dict[str, Any]:
@@ -431,7 +492,8 @@ def validate_exchanges(table: pa.Table) -> tuple[pa.Table, list[tuple[int, str, 
         lengths = pc.fill_null(pc.utf8_length(table.column(name)), 0)
         too_long = pc.and_not(pc.greater(lengths, MAX_ID_CHARS), bad)
         for index in pc.indices_nonzero(too_long).to_pylist():
-            rejects.append((index, "id_too_long", f"{name} is over {MAX_ID_CHARS} characters"))
+            length = lengths[index].as_py()
+            rejects.append((index, "id_too_long", f"{name} is {length} characters (limit {MAX_ID_CHARS})"))
         bad = pc.or_(bad, too_long)
     if rejects:
         table = pc.filter(table, pc.invert(bad), memory_pool=READ_POOL)
@@ -606,11 +668,11 @@ def _value_column(name: str, field_type: pa.DataType, kind: str, values: list[An
             column = pc.if_else(outside, _NULL[pa.int64()], column, memory_pool=READ_POOL)
         return column.cast(field_type, memory_pool=READ_POOL)
     if kind == "float":
-        column = _array(values, pa.float64(), slow)
+        column = _array(values, pa.float64(), slow).cast(field_type)
         infinite = pc.invert(pc.is_finite(column))
-        if pc.any(infinite).as_py():  # not a number is no number: null, as coerce_exchange does
-            column = pc.if_else(infinite, _NULL[pa.float64()], column, memory_pool=READ_POOL)
-        return column.cast(field_type, memory_pool=READ_POOL)
+        if pc.any(infinite).as_py():  # not a number (or beyond float32) is no number, as coerce_exchange says
+            column = pc.if_else(infinite, pa.scalar(None, field_type), column, memory_pool=READ_POOL)
+        return column
     if kind == "boolean":
         return _array(values, pa.bool_(), slow)
     column = _array(values, field_type, slow)  # a list of names, cut and without nulls by coerce_exchange

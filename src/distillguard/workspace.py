@@ -24,8 +24,8 @@ import shlex
 import shutil
 import sys
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -38,11 +38,19 @@ import pyarrow.parquet as pq
 import xxhash
 
 from distillguard import __version__
+from distillguard.arrow_pool import READ_POOL
 from distillguard.engines import Engine, create_engine
 from distillguard.engines.duckdb import glob_literal
-from distillguard.errors import BusyError, DistillguardError, WorkspaceError
-from distillguard.ingest import expand_inputs, reader_for
-from distillguard.ingest.base import ReadOptions, quarantine_table
+from distillguard.errors import BusyError, DistillguardError, InputError, WorkspaceError
+from distillguard.ingest import EmptyInput, Inputs, Reader, SkippedFile, UnknownFormat, find_inputs, reader_for
+from distillguard.ingest.base import (
+    Quarantined,
+    RawBudget,
+    ReadOptions,
+    kept_note,
+    quarantine_table,
+    read_head,
+)
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
@@ -78,7 +86,8 @@ class FileSummary:
 @dataclass
 class IngestSummary:
     """What one ingest did. Every item read is accounted for:
-    ``items == ingested + duplicates + quarantined + skipped`` (accounts rows count as ingested).
+    ``items == ingested + duplicates + quarantined + skipped`` (an accounts row counts as
+    ingested, or as a duplicate when the run reads its account again: the last row wins).
     ``records`` counts input records (lines); one OTLP line holds many items (spans), for
     other formats ``items == records``."""
 
@@ -92,8 +101,16 @@ class IngestSummary:
     skipped: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     accounts: int = 0
+    duplicate_accounts: int = 0  # rows of an account given again in this run (counted in duplicates)
     seconds: float = 0.0
     quarantine_file: str | None = None
+    # bytes of quarantined records kept (inline and in quarantine/raw), and what the caps of
+    # ReadOptions.keep_record_bytes and keep_run_bytes left out, in how many records
+    quarantine_bytes_kept: int = 0
+    quarantine_bytes_not_kept: int = 0
+    quarantine_records_cut: int = 0
+    # paths found among the inputs and not read: other suffixes, FIFOs, devices, workspaces, ...
+    skipped_files: list[SkippedFile] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -297,43 +314,62 @@ class Workspace:
         """
         started = time.perf_counter()
         options = options or ReadOptions()
-        options = ReadOptions(**{**asdict(options), "spool_dir": self.root / "quarantine" / "raw"})
+        budget = RawBudget(options.keep_record_bytes, options.keep_run_bytes)
+        fields = {**asdict(options), "spool_dir": self.root / "quarantine" / "raw", "raw_budget": budget}
+        options = ReadOptions(**fields)
         run_id = options.run_id
         summary = IngestSummary(run_id=run_id)
-        log_paths = expand_inputs(logs) if logs else []
-        account_paths = expand_inputs(accounts) if accounts else []
+        found_logs = find_inputs(logs) if logs else Inputs()
+        found_accounts = find_inputs(accounts) if accounts else Inputs()
+        log_paths, account_paths = found_logs.files, found_accounts.files
+        summary.skipped_files = [*found_logs.skipped, *found_accounts.skipped]
         staging = self.root / "tmp" / f"staging-{run_id}"
         staging.mkdir(parents=True)
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
+        refusals: list[Quarantined] = []  # files of which nothing could be read
         try:
-            with _QuarantineWriter(quarantine_path, run_id) as quarantine:
+            with _QuarantineWriter(quarantine_path, run_id, budget) as quarantine:
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
-                        reader = reader_for(path, format_name if kind == "exchanges" else None, options, kind)
-                        fingerprint = file_fingerprint(path)
-                        file_summary = FileSummary(str(path), kind, reader.name, path.stat().st_size, fingerprint)
-                        summary.files.append(file_summary)
-                        file_summary.already_ingested_in = self._ingested_run(fingerprint)
-                        if file_summary.already_ingested_in:
+                        opened = self._open_input(path, kind, format_name if kind == "exchanges" else None, options)
+                        if isinstance(opened, SkippedFile):
+                            summary.skipped_files.append(opened)
                             continue
-                        with _Stager(staging, kind, len(summary.files)) as stager:
-                            for batch in reader.read(path):
-                                file_summary.records += batch.records
-                                file_summary.rows += batch.table.num_rows
-                                file_summary.quarantined += len(batch.quarantined)
-                                file_summary.skipped += batch.skipped
-                                reasons.update(item.reason for item in batch.quarantined)
-                                quarantine.write(batch.quarantined)
-                                stager.write(batch.table)
-                                if on_progress:
-                                    on_progress(str(path), batch.records)
+                        reader, file_summary, refused = opened
+                        summary.files.append(file_summary)
+                        if reader is None:  # nothing of the file can be read: one record says why
+                            assert refused is not None
+                            refusals.append(refused)
+                            file_summary.records = file_summary.quarantined = 1
+                            reasons[refused.reason] += 1
+                            quarantine.write([refused])
+                        elif file_summary.already_ingested_in:
+                            continue
+                        else:
+                            with _Stager(staging, kind, len(summary.files)) as stager:
+                                for batch in reader.read(path):
+                                    file_summary.records += batch.records
+                                    file_summary.rows += batch.table.num_rows
+                                    file_summary.quarantined += len(batch.quarantined)
+                                    file_summary.skipped += batch.skipped
+                                    reasons.update(item.reason for item in batch.quarantined)
+                                    quarantine.write(batch.quarantined)
+                                    stager.write(batch.table)
+                                    if on_progress:
+                                        on_progress(str(path), batch.records)
                         summary.records += file_summary.records
                         summary.items += file_summary.rows + file_summary.quarantined + file_summary.skipped
                         summary.skipped += file_summary.skipped
                         summary.quarantined += file_summary.quarantined
+            if refusals and len(refusals) == len(summary.files):
+                # not one input could be read: that is an error, not a run with a quarantine
+                raise InputError(refusals[0].detail, where=refusals[0].source)
             if summary.quarantined:
                 summary.quarantine_file = str(quarantine_path)
+            summary.quarantine_bytes_kept = budget.kept
+            summary.quarantine_bytes_not_kept = budget.dropped
+            summary.quarantine_records_cut = budget.cut
             summary.quarantine_reasons = dict(reasons.most_common())
             staged_exchanges = sum(f.rows for f in summary.files if f.kind == "exchanges")
             if staged_exchanges:
@@ -342,8 +378,11 @@ class Workspace:
                 summary.duplicates = staged_exchanges - added
             staged_accounts = sum(f.rows for f in summary.files if f.kind == "accounts")
             if staged_accounts:
-                summary.accounts = self._merge_accounts(staging / "accounts" / "*.parquet")
-                summary.ingested += staged_accounts
+                summary.accounts, distinct = self._merge_accounts(staging / "accounts" / "*.parquet")
+                summary.ingested += distinct
+                # an account given twice in this run: the last row read wins, the others are duplicates
+                summary.duplicate_accounts = staged_accounts - distinct
+                summary.duplicates += summary.duplicate_accounts
         except BaseException:
             # a failed run leaves no trace, so running it again counts every record once
             quarantine_path.unlink(missing_ok=True)
@@ -354,6 +393,32 @@ class Workspace:
         self._record(summary)
         self.refresh_views()
         return summary
+
+    def _open_input(
+        self, path: Path, kind: str, format_name: str | None, options: ReadOptions
+    ) -> SkippedFile | tuple[Reader | None, FileSummary, Quarantined | None]:
+        """The reader for one input file and its summary, decided for this file alone: an
+        empty file is skipped; a file that cannot be opened or whose format cannot be told
+        from its first lines is one quarantined record (with its first bytes), and the
+        other inputs are read."""
+        try:
+            size = path.stat().st_size
+            reader = reader_for(path, format_name, options, kind)
+            fingerprint = file_fingerprint(path)
+        except EmptyInput:
+            return SkippedFile(str(path), "empty", "holds no records")
+        except UnknownFormat as error:
+            head = read_head(path)
+            detail = f"{error.message} ({error.hint})" if error.hint else error.message
+            refused = Quarantined(str(path), 1, "unknown_format", detail, raw=head or None)
+            return None, FileSummary(str(path), kind, "unknown", size, ""), refused
+        except OSError as error:
+            detail = f"the file cannot be read ({error.strerror or error})"
+            refused = Quarantined(str(path), 1, "unreadable_file", detail)
+            return None, FileSummary(str(path), kind, "unknown", 0, ""), refused
+        file_summary = FileSummary(str(path), kind, reader.name, size, fingerprint)
+        file_summary.already_ingested_in = self._ingested_run(fingerprint)
+        return reader, file_summary, None
 
     def _merge_exchanges(self, staged: Path, run_id: str) -> int:
         """Add staged rows whose exchange_id is new to the day partitions; return the count.
@@ -410,10 +475,12 @@ class Workspace:
             files.extend(sorted((self.root / "exchanges" / f"day={day}").glob("*.parquet")))
         return files
 
-    def _merge_accounts(self, staged: Path) -> int:
-        """The newest row per account wins; return how many accounts the workspace holds."""
+    def _merge_accounts(self, staged: Path) -> tuple[int, int]:
+        """The newest row per account wins (within this run, the last one read); return how
+        many accounts the workspace holds and how many distinct ones this run staged."""
         current = self.root / "accounts.parquet"
-        sources = [f"SELECT *, 1 AS _generation FROM read_parquet({_quote(str(staged))})"]
+        staged_sql = f"read_parquet({_quote(str(staged))}, filename = true, file_row_number = true)"
+        sources = [f"SELECT *, 1 AS _generation FROM {staged_sql}"]
         if current.exists():
             sources.append(f"SELECT *, 0 AS _generation FROM read_parquet({_quote(str(current))})")
         columns = ", ".join(ACCOUNT_SCHEMA.names)
@@ -421,12 +488,13 @@ class Workspace:
         temporary = current.with_suffix(".parquet.tmp")
         self.engine.execute(
             f"COPY (SELECT {columns} FROM ({union}) QUALIFY row_number() OVER "
-            f"(PARTITION BY account_id ORDER BY _generation DESC) = 1 ORDER BY account_id) "
-            f"TO {_quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
+            "(PARTITION BY account_id ORDER BY _generation DESC, filename DESC, file_row_number DESC) = 1 "
+            f"ORDER BY account_id) TO {_quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
         )
+        distinct = self.engine.scalar(f"SELECT count(DISTINCT account_id) FROM {staged_sql}")
         temporary.replace(current)
         count = self.engine.scalar(f"SELECT count(*) FROM read_parquet({_quote(str(current))})")
-        return int(count) if isinstance(count, int) else 0
+        return (int(count) if isinstance(count, int) else 0), (int(distinct) if isinstance(distinct, int) else 0)
 
     def _ingested_run(self, fingerprint: str) -> str | None:
         run_id = self.engine.scalar("SELECT run_id FROM ingested_files WHERE fingerprint = ? LIMIT 1", [fingerprint])
@@ -594,65 +662,112 @@ class _Stager:
     UTC day (``exchanges/day=D/NNNNN.parquet``), accounts as one file.
 
     Rows are buffered per day up to a total of ``buffer_rows`` so that files whose days are
-    interleaved still get row groups of a useful size, in bounded memory. Compression and
-    writing run on a thread of their own (Arrow releases the GIL), overlapping the parsing.
+    interleaved still get row groups of a useful size, in bounded memory: a day's rows are
+    held as places in the batches they came in (not as tables of their own, which cost
+    kilobytes each when a batch spans thousands of days); when the buffers are full the
+    largest days are written until half is left, and no more than ``max_batches`` batches
+    are held. At most ``max_open`` files are open at once: the least recently written is
+    closed, and a day that comes back gets a new file (``NNNNN-K.parquet``), so logs over
+    thousands of days need neither thousands of file handles nor the memory of thousands of
+    writers. Compression and writing run on a thread of their own (Arrow releases the GIL),
+    overlapping the parsing.
     """
 
-    def __init__(self, staging: Path, kind: str, number: int, buffer_rows: int = 65_536):
+    def __init__(
+        self,
+        staging: Path,
+        kind: str,
+        number: int,
+        buffer_rows: int = 65_536,
+        max_open: int = 64,
+        max_batches: int = 16,
+    ):
         self.folder = staging / kind
         self.kind = kind
         self.schema = EXCHANGE_SCHEMA if kind == "exchanges" else ACCOUNT_SCHEMA
-        self.name = f"{number:05d}.parquet"
+        self.number = number
         self.buffer_rows = buffer_rows
-        self.buffers: dict[str, list[pa.Table]] = {}
+        self.max_open = max_open
+        self.max_batches = max_batches
+        # batches (sorted by day) with rows not yet written, oldest first, and which days they hold
+        self.batches: dict[int, pa.Table] = {}
+        self.batch_days: dict[int, set[str]] = {}
+        self.next_batch = 0
+        # per day: (batch, first row, rows) of its buffered rows, in order, and their count
+        self.pieces: dict[str, list[tuple[int, int, int]]] = {}
+        self.buffered_rows: Counter[str] = Counter()
         self.buffered = 0
-        self.writers: dict[str, pq.ParquetWriter] = {}
+        # used on the writer thread only: open writers, least recently written first
+        self.writers: OrderedDict[str, pq.ParquetWriter] = OrderedDict()
+        self.files: Counter[str] = Counter()  # files started per day
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="distillguard-stager")
         self.pending: deque[Future[None]] = deque()
 
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:
             return
-        for partition, rows in self._partitions(table):
-            self._buffer(partition, rows)
-        while self.buffered > self.buffer_rows:
-            self._flush(max(self.buffers, key=lambda key: sum(t.num_rows for t in self.buffers[key])))
+        table, runs = self._partitions(table)
+        batch = self.next_batch
+        self.next_batch += 1
+        self.batches[batch] = table
+        self.batch_days[batch] = {partition for partition, _, _ in runs}
+        for partition, start, rows in runs:
+            self.pieces.setdefault(partition, []).append((batch, start, rows))
+            self.buffered_rows[partition] += rows
+            self.buffered += rows
+        if self.buffered > self.buffer_rows:
+            for partition, _ in self.buffered_rows.most_common():
+                if self.buffered <= self.buffer_rows // 2:
+                    break
+                self._flush(partition)
+        while len(self.batches) > self.max_batches:  # a few rows of rare days keep old batches alive
+            for partition in sorted(self.batch_days[next(iter(self.batches))]):
+                self._flush(partition)
 
-    def _partitions(self, table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+    def _partitions(self, table: pa.Table) -> tuple[pa.Table, list[tuple[str, int, int]]]:
+        """``table`` in day order and its runs: (partition, first row, rows)."""
         if self.kind != "exchanges":
-            yield "", table
-            return
+            return table, [("", 0, table.num_rows)]
         bounds = pc.min_max(table.column("ts"))
         first_day = pc.strftime(bounds["min"], format="%Y-%m-%d").as_py()
         if first_day == pc.strftime(bounds["max"], format="%Y-%m-%d").as_py():
-            yield f"day={first_day}", table  # logs mostly come in time order: one day per batch
-            return
+            return table, [(f"day={first_day}", 0, table.num_rows)]  # logs mostly come in time order
         days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
         order = pc.sort_indices(days)
         table, days = table.take(order), days.take(order)
         runs = pc.run_end_encode(days).combine_chunks()  # contiguous runs, one per day
-        start = 0
-        for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-            yield f"day={day}", table.slice(start, end - start)
-            start = end
-
-    def _buffer(self, partition: str, table: pa.Table) -> None:
-        self.buffers.setdefault(partition, []).append(table)
-        self.buffered += table.num_rows
+        ends = runs.run_ends.to_pylist()
+        starts = [0, *ends[:-1]]
+        names = runs.values.to_pylist()
+        return table, [(f"day={day}", start, end - start) for day, start, end in zip(names, starts, ends, strict=True)]
 
     def _flush(self, partition: str) -> None:
-        tables = self.buffers.pop(partition)
-        self.buffered -= sum(t.num_rows for t in tables)
+        pieces = self.pieces.pop(partition)
+        self.buffered -= self.buffered_rows.pop(partition)
+        tables = []
+        for batch, start, rows in pieces:
+            tables.append(self.batches[batch].slice(start, rows))
+            days = self.batch_days[batch]
+            days.discard(partition)
+            if not days:  # every row of the batch is on its way to a file
+                del self.batches[batch], self.batch_days[batch]
         while len(self.pending) >= 2:  # bounded: at most two batches wait for the writer
             self.pending.popleft().result()
         self.pending.append(self.pool.submit(self._write, partition, pa.concat_tables(tables)))
 
     def _write(self, partition: str, table: pa.Table) -> None:
-        if partition not in self.writers:
+        writer = self.writers.pop(partition, None)
+        if writer is None:
+            if len(self.writers) >= self.max_open:
+                self.writers.popitem(last=False)[1].close()
             folder = self.folder / partition
             folder.mkdir(parents=True, exist_ok=True)
-            self.writers[partition] = pq.ParquetWriter(folder / self.name, self.schema, compression="zstd")
-        self.writers[partition].write_table(table)
+            started = self.files[partition]
+            self.files[partition] += 1
+            name = f"{self.number:05d}.parquet" if not started else f"{self.number:05d}-{started}.parquet"
+            writer = pq.ParquetWriter(folder / name, self.schema, compression="zstd", memory_pool=READ_POOL)
+        self.writers[partition] = writer  # now the most recently written
+        writer.write_table(table)
 
     def __enter__(self) -> _Stager:
         return self
@@ -660,7 +775,7 @@ class _Stager:
     def __exit__(self, *exc_info: object) -> None:
         try:
             if exc_info[0] is None:
-                for partition in list(self.buffers):
+                for partition in list(self.pieces):
                     self._flush(partition)
             while self.pending:
                 self.pending.popleft().result()  # raises what the writer thread raised
@@ -671,18 +786,26 @@ class _Stager:
 
 
 class _QuarantineWriter:
-    """Streams quarantined records to one Parquet file, created only if there are any."""
+    """Streams quarantined records to one Parquet file, created only if there are any; of
+    their bytes it keeps what ``budget`` grants (the detail says when a record's are cut)."""
 
-    def __init__(self, path: Path, run_id: str):
+    def __init__(self, path: Path, run_id: str, budget: RawBudget):
         self.path = path
         self.run_id = run_id
+        self.budget = budget
         self.writer: pq.ParquetWriter | None = None
 
-    def write(self, items: list) -> None:
+    def write(self, items: list[Quarantined]) -> None:
         if not items:
             return
+        for item in items:
+            if item.raw:
+                kept = self.budget.keep(item.raw)
+                if len(kept) < len(item.raw):
+                    item.detail = f"{item.detail} ({kept_note(len(kept), len(item.raw))})"
+                    item.raw = kept or None
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd")
+            self.writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd", memory_pool=READ_POOL)
         self.writer.write_table(quarantine_table(items, self.run_id))
 
     def __enter__(self) -> _QuarantineWriter:

@@ -8,6 +8,7 @@ import io
 import multiprocessing
 import operator
 import os
+import threading
 import uuid
 import zlib
 from collections import deque
@@ -42,6 +43,13 @@ READ_BYTES = 8 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 PARQUET_MAGIC = b"PAR1"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+# Of the bytes of quarantined records, what one record and one run keep by default: enough to
+# see what went wrong, while one endless line cannot fill the disk.
+KEEP_RECORD_BYTES = 1 << 20
+KEEP_RUN_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class ReadOptions:
     # A record longer than this is not parsed; its bytes are spooled to `spool_dir`.
     max_record_bytes: int = 16 * 1024 * 1024
     spool_dir: Path | None = None
+    # Of the bytes of quarantined records, at most this much is kept per record and per run
+    # (see RawBudget); `raw_budget` is the run's count, shared by everything that keeps bytes.
+    keep_record_bytes: int = KEEP_RECORD_BYTES
+    keep_run_bytes: int = KEEP_RUN_BYTES
+    raw_budget: RawBudget | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # OpenTelemetry: the span or resource attribute that names the billing account.
     account_attribute: str | None = None
@@ -184,8 +197,101 @@ def open_binary(path: Path) -> ByteStream:
     if head.startswith(GZIP_MAGIC):
         return gzip.GzipFile(fileobj=raw)
     if head == ZSTD_MAGIC:
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        return _ZstdStream(path, raw)  # type: ignore[return-value]
     return raw
+
+
+class _ZstdStream(io.BufferedIOBase):
+    """zstd decompression that, like gzip, raises EOFError when the file ends inside a frame.
+
+    The decompressor returns what the complete blocks before a cut hold and then reports a
+    clean end; whether the file really ended where a frame does is read from the frame and
+    block headers (a few bytes per 128 KiB block) when the stream is done.
+    """
+
+    def __init__(self, path: Path, raw: BinaryIO):
+        self.path = path
+        self.raw = raw
+        self.stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        self.checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._checked(self.stream.read(-1 if size is None else size), size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._checked(self.stream.read1(size), size)
+
+    def _checked(self, data: bytes, size: int | None) -> bytes:
+        if not data and size != 0 and not self.checked:
+            self.checked = True
+            problem = zstd_frames_problem(self.path)
+            if problem:
+                raise EOFError(problem)
+        return data
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+_ZSTD_SKIPPABLE = range(0x184D2A50, 0x184D2A60)
+
+
+def zstd_frames_problem(path: Path) -> str | None:
+    """Why a zstd file does not end where its last frame ends (it was cut), or None.
+
+    Walks the frame and block headers of RFC 8878 without decompressing.
+
+    >>> import tempfile
+    >>> packed = zstandard.ZstdCompressor().compress(b"x" * 100_000) * 2
+    >>> path = Path(tempfile.mkdtemp()) / "x.zst"
+    >>> _ = path.write_bytes(packed)
+    >>> zstd_frames_problem(path) is None
+    True
+    >>> _ = path.write_bytes(packed[:-3])
+    >>> zstd_frames_problem(path)
+    'the zstd stream ends inside its frame 2'
+    """
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        position, frame = 0, 0
+        while position < size:
+            frame += 1
+            stream.seek(position)
+            header = stream.read(5)
+            if len(header) < 4:
+                return f"the zstd stream ends inside the header of its frame {frame}"
+            magic = int.from_bytes(header[:4], "little")
+            if magic in _ZSTD_SKIPPABLE:
+                stream.seek(position + 4)
+                length = stream.read(4)
+                if len(length) < 4:
+                    return f"the zstd stream ends inside its frame {frame}"
+                position += 8 + int.from_bytes(length, "little")
+                continue
+            if magic != int.from_bytes(ZSTD_MAGIC, "little") or len(header) < 5:
+                return f"the zstd stream ends inside the header of its frame {frame}"
+            descriptor = header[4]
+            single_segment = descriptor >> 5 & 1
+            content_size_bytes = (0, 2, 4, 8)[descriptor >> 6] or single_segment
+            position += 5 + (not single_segment) + (0, 1, 2, 4)[descriptor & 3] + content_size_bytes
+            while True:
+                stream.seek(position)
+                block = stream.read(3)
+                if len(block) < 3:
+                    return f"the zstd stream ends inside its frame {frame}"
+                value = int.from_bytes(block, "little")
+                block_type, block_size = value >> 1 & 3, value >> 3
+                position += 3 + (1 if block_type == 1 else block_size)
+                if value & 1:  # the last block of the frame
+                    break
+            position += 4 * (descriptor >> 2 & 1)  # the content checksum
+        if position > size:
+            return f"the zstd stream ends inside its frame {frame}"
+    return None
 
 
 _READ_ERRORS = (EOFError, OSError, zlib.error, zstandard.ZstdError)
@@ -200,7 +306,7 @@ def read_head(path: Path, size: int = 64 * 1024) -> bytes:
                 head += chunk
         except _READ_ERRORS:
             pass  # a damaged file still shows its first bytes; reading it reports the damage
-    return bytes(head[:size])
+    return bytes(head.removeprefix(UTF8_BOM)[:size])
 
 
 @dataclass(frozen=True)
@@ -213,6 +319,16 @@ class Block:
     data: bytes | None
     spooled: str | None = None
     offset: int | None = None  # where ``data`` starts in the file, when the file is not compressed
+    record_bytes: int = 0  # of a spooled record: its size, and how many of its bytes were kept
+    kept_bytes: int = 0
+
+    def too_large(self, source: str, options: ReadOptions) -> Quarantined:
+        """The quarantine entry of a spooled over-long record."""
+        detail = f"record is over {options.max_record_bytes:,} bytes"
+        if self.kept_bytes < self.record_bytes:
+            detail += f" ({kept_note(self.kept_bytes, self.record_bytes)})"
+        path = self.spooled if self.kept_bytes else None
+        return Quarantined(source, self.first_line, "record_too_large", detail, raw_path=path)
 
 
 def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) -> Iterator[Block]:
@@ -221,6 +337,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     A line longer than ``options.max_record_bytes`` is never held in memory: its bytes go to
     a spool file and it comes as a block of its own. A compressed stream that ends early
     raises :class:`TruncatedInput` after the last whole block; the cut line is not yielded.
+
+    A UTF-8 byte-order mark at the start is dropped. A file whose first read holds carriage
+    returns and no line feed has CR line ends (old Mac style): each CR is read as a line end.
     """
     limit = options.max_record_bytes
     number = 1  # the line the next block starts with
@@ -229,6 +348,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
     tail = 0  # bytes of the partial line at the end of parts (no newline yet)
     spool: _Spool | None = None
     position = 0  # bytes of the stream before parts (or before the line being spooled)
+    first, cr_lines = True, False
     with open_binary(path) as stream:
         plain = isinstance(stream, io.BufferedReader) and path.is_file()  # stream offsets are file offsets
         while True:
@@ -239,11 +359,20 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                     spool.close()
                 whole, _ = _split_off(parts, tail)
                 if whole:  # the whole lines before the cut are good data
-                    yield Block(number, whole.count(b"\n"), whole)
-                    number += whole.count(b"\n")
+                    blocks = _line_blocks(number, whole, None)
+                    yield from blocks
+                    number = blocks[-1].first_line + blocks[-1].lines
                 raise TruncatedInput(f"the compressed stream ends early in line {number} ({exc})") from exc
             if not chunk:
                 break
+            if first:
+                first = False
+                if chunk.startswith(UTF8_BOM):
+                    chunk, position = chunk[len(UTF8_BOM) :], len(UTF8_BOM)
+                cr_lines = b"\n" not in chunk and b"\r" in chunk
+                plain = plain and not cr_lines  # a worker would read the CRs from the file
+            if cr_lines:
+                chunk = chunk.replace(b"\r", b"\n")
             if spool:
                 end = chunk.find(b"\n")
                 if end < 0:
@@ -251,7 +380,7 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                     position += len(chunk)
                     continue
                 spool.write(chunk[: end + 1])
-                yield Block(number, 1, None, spool.close())
+                yield spool.block()
                 spool, number, chunk = None, number + 1, chunk[end + 1 :]
                 position += end + 1
                 if not chunk:
@@ -264,9 +393,9 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 # the partial line is over the limit: flush the whole lines before it, spool it
                 whole, rest = _split_off(parts, tail)
                 if whole:
-                    lines = whole.count(b"\n")
-                    yield Block(number, lines, whole, offset=position if plain else None)
-                    number += lines
+                    blocks = _line_blocks(number, whole, position if plain else None)
+                    yield from blocks
+                    number = blocks[-1].first_line + blocks[-1].lines
                     position += len(whole)
                 spool = _Spool(path, number, options)
                 spool.write(rest)
@@ -274,16 +403,39 @@ def iter_blocks(path: Path, options: ReadOptions, block_bytes: int = 8 << 20) ->
                 parts, size, tail = [], 0, 0
             elif size >= block_bytes and size > tail:
                 whole, rest = _split_off(parts, tail)
-                lines = whole.count(b"\n")
-                yield Block(number, lines, whole, offset=position if plain else None)
-                number += lines
+                blocks = _line_blocks(number, whole, position if plain else None)
+                yield from blocks
+                number = blocks[-1].first_line + blocks[-1].lines
                 position += len(whole)
                 parts, size = ([rest], len(rest)) if rest else ([], 0)
     if spool:
-        yield Block(number, 1, None, spool.close())
+        yield spool.block()
     elif parts:
-        data = b"".join(parts)
-        yield Block(number, data.count(b"\n") + (not data.endswith(b"\n")), data, offset=position if plain else None)
+        yield from _line_blocks(number, b"".join(parts), position if plain else None)
+
+
+# Lines per block at most: a block's rejects are held until it is written, so a file of
+# millions of short bad lines (``x``) is read in blocks whose quarantine stays small.
+MAX_BLOCK_LINES = 32_768
+
+
+def _line_blocks(number: int, data: bytes, offset: int | None) -> list[Block]:
+    """``data`` (whole lines, but perhaps for the last) as blocks of at most MAX_BLOCK_LINES."""
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if lines <= MAX_BLOCK_LINES:
+        return [Block(number, lines, data, offset=offset)]
+    blocks = []
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)[MAX_BLOCK_LINES - 1 :: MAX_BLOCK_LINES] + 1
+    start = 0
+    for end in [*ends.tolist(), len(data)]:
+        if end <= start:
+            continue
+        piece = data[start:end]
+        count = piece.count(b"\n") + (not piece.endswith(b"\n"))
+        blocks.append(Block(number, count, piece, offset=None if offset is None else offset + start))
+        number += count
+        start = end
+    return blocks
 
 
 def _split_off(parts: list[bytes], tail: int) -> tuple[bytes, bytes]:
@@ -321,24 +473,96 @@ def read_ahead(blocks: Iterator[Block]) -> Iterator[Block]:
 
 
 class _Spool:
-    """Where an over-long record's bytes go, chunk by chunk, so it is kept without being held."""
+    """Where an over-long record's bytes go, chunk by chunk, so it is kept without being held;
+    only as many as the run's :class:`RawBudget` grants are written, the rest is counted."""
 
     def __init__(self, path: Path, number: int, options: ReadOptions):
+        self.number = number
         self.target: BinaryIO | None = None
         self.path: Path | None = None
+        self.budget = options.raw_budget or RawBudget(options.keep_record_bytes, options.keep_run_bytes)
+        self.size = 0
+        self.kept = 0
         if options.spool_dir is not None:
             options.spool_dir.mkdir(parents=True, exist_ok=True)
             self.path = options.spool_dir / f"{options.run_id}-{uuid.uuid4().hex[:8]}-{path.name}-{number}.bin"
             self.target = self.path.open("wb")
 
     def write(self, data: bytes) -> None:
+        self.size += len(data)
         if self.target is not None:
-            self.target.write(data)
+            granted = self.budget.grant(len(data), self.kept)
+            if granted:
+                self.target.write(data[:granted] if granted < len(data) else data)
+                self.kept += granted
 
     def close(self) -> str | None:
         if self.target is not None:
             self.target.close()
-        return str(self.path) if self.path else None
+            self.target = None
+            self.budget.note(self.size, self.kept)
+            if not self.kept and self.path is not None:
+                self.path.unlink(missing_ok=True)  # nothing of it was kept
+        return str(self.path) if self.path and self.kept else None
+
+    def block(self) -> Block:
+        spooled = self.close()
+        return Block(self.number, 1, None, spooled, record_bytes=self.size, kept_bytes=self.kept)
+
+
+class RawBudget:
+    """How many bytes of quarantined records one run keeps (inline in the quarantine file or
+    in ``quarantine/raw``): ``per_record`` of each record, ``per_run`` in all; the rest is
+    counted (``dropped`` bytes of ``cut`` records), never written.
+
+    >>> budget = RawBudget(per_record=10, per_run=25)
+    >>> [budget.keep(b"x" * 12) for _ in range(3)]
+    [b'xxxxxxxxxx', b'xxxxxxxxxx', b'xxxxx']
+    >>> budget.kept, budget.dropped, budget.cut
+    (25, 11, 3)
+    """
+
+    def __init__(self, per_record: int, per_run: int):
+        self.per_record = per_record
+        self.per_run = per_run
+        self.kept = 0
+        self.dropped = 0
+        self.cut = 0
+        self._lock = threading.Lock()  # the read-ahead thread spools, the main thread writes
+
+    def grant(self, wanted: int, record_kept: int = 0) -> int:
+        """How many of ``wanted`` more bytes of a record that has ``record_kept`` kept may be kept."""
+        with self._lock:
+            granted = max(0, min(wanted, self.per_record - record_kept, self.per_run - self.kept))
+            self.kept += granted
+            return granted
+
+    def note(self, size: int, kept: int) -> None:
+        """Count a record of ``size`` bytes of which ``kept`` were kept."""
+        if kept < size:
+            with self._lock:
+                self.dropped += size - kept
+                self.cut += 1
+
+    def keep(self, raw: bytes) -> bytes:
+        """The part of a record's bytes that is kept."""
+        granted = self.grant(len(raw))
+        self.note(len(raw), granted)
+        return raw if granted == len(raw) else raw[:granted]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in vars(self).items() if key != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._lock = threading.Lock()
+
+
+def kept_note(kept: int, size: int) -> str:
+    """What of a quarantined record's bytes was kept, for its detail."""
+    if not kept:
+        return f"its {size:,} bytes were not kept: the run's cap on kept bytes is reached"
+    return f"the first {kept:,} of its {size:,} bytes were kept"
 
 
 def exchange_id_for(raw: bytes) -> str:
@@ -409,8 +633,7 @@ class Reader:
         """Map one block of whole lines (or one spooled over-long record) to a ReadBatch."""
         collector = _BatchCollector(self.kind, self.options.batch_rows, self._items_of)
         if block.data is None:
-            detail = f"record is over {self.options.max_record_bytes} bytes"
-            collector.reject(Quarantined(source, block.first_line, "record_too_large", detail, raw_path=block.spooled))
+            collector.reject(block.too_large(source, self.options))
             return collector.flush()
         lines = block.data.split(b"\n")
         last = len(lines) - 1

@@ -20,6 +20,47 @@ from distillguard.simulate.scenario import Scenario, load_scenario
 ROWS_PER_WINDOW = 100_000
 ROWS_PER_PART = 2_000_000
 FORMATS = ("parquet", "jsonl")
+# What one run may simulate: setting up an account holds about 1 KB until the end, and the
+# output grows with the exchanges (measured: about 160 bytes each in Parquet, 2.1 KB in JSONL).
+MAX_ACCOUNTS = 5_000_000
+MAX_EXCHANGES = 2_000_000_000
+_BYTES_PER_ACCOUNT = 1_000
+_BYTES_PER_EXCHANGE = {"parquet": 160, "jsonl": 2_100}
+
+
+def estimate_size(scenario: Scenario, scale: float) -> tuple[float, float]:
+    """About how many accounts and exchanges ``scenario`` at ``scale`` simulates.
+
+    >>> from distillguard.simulate.scenario import load_scenario
+    >>> accounts, exchanges = estimate_size(load_scenario("demo"), 1.0)
+    >>> 2_000 < accounts < 3_000, 200_000 < exchanges < 260_000
+    (True, True)
+    """
+    specs = [*scenario.populations, *scenario.campaigns]
+    accounts = sum(max(3.0 if spec.is_campaign else 1.0, spec.accounts * scale) for spec in specs)
+    return accounts, sum(spec.exchanges * scale for spec in specs)
+
+
+def _refuse_oversized(scenario: Scenario, scale: float, fmt: str) -> None:
+    accounts, exchanges = estimate_size(scenario, scale)
+    if accounts <= MAX_ACCOUNTS and exchanges <= MAX_EXCHANGES:
+        return
+    raise InputError(
+        f"--scale {scale:g} would simulate about {exchanges:.3g} exchanges from {accounts:.3g} accounts "
+        f"(about {_bytes(accounts * _BYTES_PER_ACCOUNT)} of memory and {_bytes(exchanges * _BYTES_PER_EXCHANGE[fmt])} "
+        f"of {fmt})",
+        where=scenario.name,
+        hint=f"one run simulates at most {MAX_EXCHANGES:,} exchanges and {MAX_ACCOUNTS:,} accounts; "
+        f"the largest scale for this scenario is {scale * min(MAX_ACCOUNTS / accounts, MAX_EXCHANGES / exchanges):.3g}",
+    )
+
+
+def _bytes(count: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB", "EB"):
+        if count < 1000:
+            return f"{count:.3g} {unit}"
+        count /= 1000
+    return f"{count:.3g} ZB"
 
 
 @dataclass(frozen=True)
@@ -81,10 +122,11 @@ def simulate(
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown output format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
-    if not scale > 0:
-        raise InputError(f"scale must be above zero, got {scale}")
+    if not 0 < scale < float("inf"):
+        raise InputError(f"scale must be above zero and finite, got {scale}")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    _refuse_oversized(scenario, scale, fmt)  # before anything is allocated
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in [*(out / "exchanges").glob("part-*.parquet"), *(out / "exchanges").glob("part-*.jsonl")]:

@@ -201,7 +201,10 @@ def _compose(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        _refuse_alias_bombs(node, source)
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ConfigError("the scenario is nested too deeply to read", where=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -226,6 +229,51 @@ def _compose(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
 
     walk(node, ())
     return data, lines
+
+
+# Values a scenario may expand to once its aliases are followed: real scenarios hold a few
+# hundred; an alias bomb (each level repeating the one before) holds billions.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _refuse_alias_bombs(root: yaml.Node | None, source: str) -> None:
+    """Raise ConfigError when following the aliases of a composed YAML document would visit
+    more than MAX_EXPANDED_NODES values, or loop. A node shared through an alias is composed
+    once, so this is counted over the distinct nodes, before anything is built."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            raise ConfigError("the scenario refers to itself through an alias", where=_line(source, node))
+        visiting.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                raise ConfigError(
+                    f"the scenario expands to more than {MAX_EXPANDED_NODES:,} values through its aliases",
+                    where=_line(source, node),
+                    hint="a scenario holds a few hundred values; write repeated parts out or use fewer aliases",
+                )
+        visiting.discard(key)
+        sizes[key] = total
+        return total
+
+    if root is not None:
+        size(root)
+
+
+def _line(source: str, node: yaml.Node) -> str:
+    return f"{source}:{node.start_mark.line + 1}"
 
 
 class _Parser:
