@@ -187,8 +187,11 @@ def scan_workspace(
     )
     private = set(cohorts.templates.column("template_key").to_pylist())
     members = _members(links, campaign_ids)
-    campaigns_table = _campaigns_table(engine, joined, links, members, campaign_ids, campaign_risk, private)
-    attribution = _attribution(engine, joined, links, members, campaign_ids, template_use, settings)
+    members_relation = engine.register_arrow("members", members)
+    # one pass over the members' traffic, read by the campaign rows and the attribution
+    traffic = engine.persist("member_traffic", linking.member_traffic_sql(joined, members_relation, HARVEST_SIGNALS))
+    campaigns_table = _campaigns_table(engine, traffic, links, members_relation, campaign_ids, campaign_risk, private)
+    attribution = _attribution(engine, traffic, links, members, campaign_ids, template_use, settings)
 
     stages.start("write")
     result = ScanResult(
@@ -383,7 +386,7 @@ def _members(links: linking.Links, campaign_ids: list[str]) -> pa.Table:
 
 def _attribution(
     engine: Engine,
-    joined: str,
+    traffic: str,
     links: linking.Links,
     members: pa.Table,
     campaign_ids: list[str],
@@ -410,27 +413,28 @@ def _attribution(
         {"campaign_id": [p[0] for p in sorted(pairs)], "template_key": [p[1] for p in sorted(pairs)]},
         schema=pa.schema([("campaign_id", pa.string()), ("template_key", pa.string())]),
     )
-    sql = linking.attribution_sql(
-        joined,
-        engine.register_arrow("members", members),
-        engine.register_arrow("campaign_templates", templates),
-        engine.dialect,
-    )
+    sql = linking.attribution_sql(traffic, engine.register_arrow("campaign_templates", templates), engine.dialect)
     table = engine.table(sql)
     share = pc.divide(
         pc.cast(table.column("campaign_exchanges"), pa.float64()), pc.cast(table.column("exchanges"), pa.float64())
     )
     table = table.append_column("share", pc.round(share, 4))
     return table.cast(FINDINGS_ATTRIBUTION_SCHEMA).sort_by(
-        [("campaign_id", "ascending"), ("account_id", "ascending"), ("campaign_exchanges", "descending")]
+        [
+            ("campaign_id", "ascending"),
+            ("account_id", "ascending"),
+            ("campaign_exchanges", "descending"),
+            ("api_key_id", "ascending"),
+            ("end_user_id", "ascending"),
+        ]
     )
 
 
 def _campaigns_table(
     engine: Engine,
-    joined: str,
+    traffic: str,
     links: linking.Links,
-    member_table: pa.Table,
+    members: str,
     campaign_ids: list[str],
     campaign_risk: np.ndarray,
     private: set[str],
@@ -438,12 +442,7 @@ def _campaigns_table(
     """One row per campaign; ``private`` are the templates of cohorts (used by nobody else)."""
     if not campaign_ids:
         return FINDINGS_CAMPAIGNS_SCHEMA.empty_table()
-    queries = linking.campaign_queries(
-        joined,
-        engine.register_arrow("members", member_table),
-        engine.register_arrow("member_edges", links.edges),
-        HARVEST_SIGNALS,
-    )
+    queries = linking.campaign_queries(traffic, members, engine.register_arrow("member_edges", links.edges))
     found = {name: engine.table(sql).to_pylist() for name, sql in queries.items()}
     overview = {row["campaign_id"]: row for row in found["overview"]}
     rows = []

@@ -670,42 +670,51 @@ def _own_phrasings(links: Links, templates: pa.Table, settings: Linking) -> _Own
     )
 
 
-def attribution_sql(joined: str, members: str, campaign_templates: str, dialect: Dialect) -> str:
-    """Per campaign member, API key and end user: its exchanges, and those in conversations
-    opened with its campaign's templates (``campaign_templates``: campaign_id, template_key;
-    the templates that link it and its own). A proxy account carries honest customers too:
-    this says which of its keys and end users are the campaign's, to act on them alone."""
+def member_traffic_sql(joined: str, members: str, harvest_signals: tuple[str, ...]) -> str:
+    """The exchanges of campaign members with what the campaign's findings read of them, so the
+    campaign queries and the attribution make one pass over the traffic, not one each."""
+    harvest = "greatest(" + ", ".join(f"j.{s}" for s in harvest_signals) + ")"
+    return (
+        "SELECT j.account_id, m.campaign_id, j.exchange_id, j.ts, j.capability, j.turn, j.conversation_id, "
+        f"j.template_key, j.api_key_id, j.end_user_id, {harvest} AS harvest "
+        f"FROM {joined} j JOIN {members} m ON m.account_id = j.account_id"
+    )
+
+
+def attribution_sql(traffic: str, campaign_templates: str, dialect: Dialect) -> str:
+    """Per campaign member, API key and end user (``traffic``: :func:`member_traffic_sql`): its
+    exchanges, and those in conversations opened with its campaign's templates
+    (``campaign_templates``: campaign_id, template_key; the templates that link it and its
+    own). A proxy account carries honest customers too: this says which of its keys and end
+    users are the campaign's, to act on them alone."""
     return (
         "WITH openers AS (SELECT account_id, conversation_id, min(template_key) AS opened_with "
-        f"FROM {joined} WHERE turn = 0 AND conversation_id IS NOT NULL GROUP BY account_id, conversation_id), "
-        "traffic AS (SELECT j.account_id, m.campaign_id, j.api_key_id, j.end_user_id, "
-        "coalesce(o.opened_with, j.template_key) AS opened_with "
-        f"FROM {joined} j JOIN {members} m ON m.account_id = j.account_id "
-        "LEFT JOIN openers o ON o.account_id = j.account_id AND o.conversation_id = j.conversation_id) "
+        f"FROM {traffic} WHERE turn = 0 AND conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
         "SELECT t.account_id, t.campaign_id, t.api_key_id, t.end_user_id, count(*) AS exchanges, "
-        f"{dialect.count_if('c.template_key IS NOT NULL')} AS campaign_exchanges FROM traffic t "
-        f"LEFT JOIN {campaign_templates} c ON c.campaign_id = t.campaign_id AND c.template_key = t.opened_with "
+        f"{dialect.count_if('c.template_key IS NOT NULL')} AS campaign_exchanges FROM {traffic} t "
+        "LEFT JOIN openers o ON o.account_id = t.account_id AND o.conversation_id = t.conversation_id "
+        f"LEFT JOIN {campaign_templates} c ON c.campaign_id = t.campaign_id "
+        "AND c.template_key = coalesce(o.opened_with, t.template_key) "
         "GROUP BY t.account_id, t.campaign_id, t.api_key_id, t.end_user_id"
     )
 
 
-def campaign_queries(joined: str, members: str, edges: str, harvest_signals: tuple[str, ...]) -> dict[str, str]:
-    """What a campaign's findings row says, over ``joined`` (exchanges with signals), ``members``
-    (account_id, campaign_id) and ``edges`` (account_id, kind, indicator: what linked each)."""
-    harvest = "greatest(" + ", ".join(f"j.{s}" for s in harvest_signals) + ")"
+def campaign_queries(traffic: str, members: str, edges: str) -> dict[str, str]:
+    """What a campaign's findings row says, over ``traffic`` (:func:`member_traffic_sql`),
+    ``members`` (account_id, campaign_id) and ``edges`` (account_id, kind, indicator: what
+    linked each)."""
     return {
         "overview": (
-            "SELECT m.campaign_id, count(*) AS exchanges, min(j.ts) AS first_seen, max(j.ts) AS last_seen "
-            f"FROM {joined} j JOIN {members} m ON m.account_id = j.account_id GROUP BY m.campaign_id"
+            "SELECT campaign_id, count(*) AS exchanges, min(ts) AS first_seen, max(ts) AS last_seen "
+            f"FROM {traffic} GROUP BY campaign_id"
         ),
         # the four capabilities with most exchanges
         "capabilities": (
             "SELECT campaign_id, capability, share FROM (SELECT campaign_id, capability, "
             "CAST(n AS DOUBLE) / sum(n) OVER (PARTITION BY campaign_id) AS share, "
             "row_number() OVER (PARTITION BY campaign_id ORDER BY n DESC, capability) AS rank FROM ("
-            f"SELECT m.campaign_id, j.capability, count(*) AS n FROM {joined} j JOIN {members} m "
-            "ON m.account_id = j.account_id GROUP BY m.campaign_id, j.capability)) WHERE rank <= 4 "
-            "ORDER BY campaign_id, share DESC, capability"
+            f"SELECT campaign_id, capability, count(*) AS n FROM {traffic} GROUP BY campaign_id, capability)) "
+            "WHERE rank <= 4 ORDER BY campaign_id, share DESC, capability"
         ),
         # the twelve indicators most members share
         "indicators": (
@@ -717,8 +726,8 @@ def campaign_queries(joined: str, members: str, edges: str, harvest_signals: tup
         ),
         # the five exchanges that harvest most plainly
         "examples": (
-            "SELECT campaign_id, exchange_id FROM (SELECT m.campaign_id, j.exchange_id, row_number() OVER "
-            f"(PARTITION BY m.campaign_id ORDER BY {harvest} DESC, j.exchange_id) AS rank FROM {joined} j "
-            f"JOIN {members} m ON m.account_id = j.account_id) WHERE rank <= 5 ORDER BY campaign_id, rank"
+            "SELECT campaign_id, exchange_id FROM (SELECT campaign_id, exchange_id, row_number() OVER "
+            f"(PARTITION BY campaign_id ORDER BY harvest DESC, exchange_id) AS rank FROM {traffic}) "
+            "WHERE rank <= 5 ORDER BY campaign_id, rank"
         ),
     }
