@@ -176,12 +176,12 @@ def scan_workspace(
         risk[in_campaign], campaign_risk[links.campaign[in_campaign]] * strength[in_campaign]
     )
     # ids that survive rescans; a look back in time (``until``) neither reads nor renames them
-    members = [
+    member_sets = [
         set(pc.filter(accounts, pa.array(links.campaign == index)).to_pylist()) for index in range(len(campaign_risk))
     ]
-    campaign_ids = linking.stable_ids(members, {} if until else workspace.known_campaigns())
+    campaign_ids = linking.stable_ids(member_sets, {} if until else workspace.known_campaigns())
     if not until:
-        workspace.remember_campaigns(dict(zip(campaign_ids, members, strict=True)))
+        workspace.remember_campaigns(dict(zip(campaign_ids, member_sets, strict=True)))
     accounts_table = _accounts_table(
         account_profiles, own, risk, links, strength, campaign_ids, campaign_risk, settings
     )
