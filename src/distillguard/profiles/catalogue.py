@@ -97,7 +97,8 @@ def _share(count: str) -> Derivation:
     return lambda m: m.number(count) / np.maximum(m.number("exchanges"), 1)
 
 
-def _distinct(name: str) -> Derivation:
+def _whole(name: str) -> Derivation:
+    """A count statistic as it is: exchanges, distinct days, addresses, ..."""
     return lambda m: m.number(name).astype(np.int64)
 
 
@@ -177,11 +178,11 @@ def _weak_verification(m: Merged) -> np.ndarray:
 def _features(signals: tuple[str, ...]) -> tuple[Feature, ...]:
     templates_total = lambda m: np.maximum(m.histograms["templates"].per_account("sum"), 1)  # noqa: E731
     return (
-        Feature("exchanges", "exchanges in the window", "exchanges", _distinct("exchanges")),
+        Feature("exchanges", "exchanges in the window", "exchanges", _whole("exchanges")),
         Feature("first_seen", "first exchange", "time", lambda m: m.scalars["first_seen"], numeric=False),
         Feature("last_seen", "last exchange", "time", lambda m: m.scalars["last_seen"], numeric=False),
-        Feature("active_days", "UTC days with any exchange", "days", _distinct("days")),
-        Feature("models", "distinct models used", "models", _distinct("models")),
+        Feature("active_days", "UTC days with any exchange", "days", _whole("days")),
+        Feature("models", "distinct models used", "models", _whole("models")),
         Feature(
             "output_input_ratio",
             "output (incl. reasoning) tokens per input token: harvesting buys outputs",
@@ -205,7 +206,7 @@ def _features(signals: tuple[str, ...]) -> tuple[Feature, ...]:
             "distinct_temperatures",
             "distinct temperatures: sweeps for diverse data",
             "temperatures",
-            _distinct("temperatures"),
+            _whole("temperatures"),
         ),
         Feature(
             "reasoning_share",
@@ -217,9 +218,9 @@ def _features(signals: tuple[str, ...]) -> tuple[Feature, ...]:
         Feature("images_share", "share of requests carrying images", "share", _share("with_images")),
         Feature("error_share", "share of failed requests (429s from pushing limits)", "share", _share("failed")),
         Feature("mean_prompt_chars", "mean prompt length", "characters", _share("prompt_chars")),
-        Feature("distinct_ips", "distinct client addresses", "addresses", _distinct("ips")),
-        Feature("distinct_user_agents", "distinct client fingerprints", "user agents", _distinct("user_agents")),
-        Feature("distinct_end_users", "distinct end users (resellers, proxies)", "end users", _distinct("end_users")),
+        Feature("distinct_ips", "distinct client addresses", "addresses", _whole("ips")),
+        Feature("distinct_user_agents", "distinct client fingerprints", "user agents", _whole("user_agents")),
+        Feature("distinct_end_users", "distinct end users (resellers, proxies)", "end users", _whole("end_users")),
         *(
             Feature(f"{name}_rate", f"share of exchanges where {name} is on", "share", _share(f"{name}_on"))
             for name in signals
