@@ -188,10 +188,19 @@ def scan_workspace(
     private = set(cohorts.templates.column("template_key").to_pylist())
     members = _members(links, campaign_ids)
     members_relation = engine.register_arrow("members", members)
-    # one pass over the members' traffic, read by the campaign rows and the attribution
-    traffic = engine.persist("member_traffic", linking.member_traffic_sql(joined, members_relation, HARVEST_SIGNALS))
-    campaigns_table = _campaigns_table(engine, traffic, links, members_relation, campaign_ids, campaign_risk, private)
-    attribution = _attribution(engine, traffic, links, members, campaign_ids, template_use, settings)
+    queries = linking.campaign_queries(
+        members_relation,
+        engine.register_arrow(
+            "profiles", account_profiles.select(["account_id", "exchanges", "first_seen", "last_seen"])
+        ),
+        engine.register_arrow("capabilities", merged["capabilities"]),
+        parts["harvest_examples"],
+        engine.register_arrow("member_edges", links.edges),
+    )
+    campaigns_table = _campaigns_table(engine, queries, links, campaign_ids, campaign_risk, private)
+    attribution = _attribution(
+        engine, parts["key_use"], members_relation, links, members, campaign_ids, template_use, settings
+    )
 
     stages.start("write")
     result = ScanResult(
@@ -386,7 +395,8 @@ def _members(links: linking.Links, campaign_ids: list[str]) -> pa.Table:
 
 def _attribution(
     engine: Engine,
-    traffic: str,
+    key_use: str,
+    members_relation: str,
     links: linking.Links,
     members: pa.Table,
     campaign_ids: list[str],
@@ -413,7 +423,9 @@ def _attribution(
         {"campaign_id": [p[0] for p in sorted(pairs)], "template_key": [p[1] for p in sorted(pairs)]},
         schema=pa.schema([("campaign_id", pa.string()), ("template_key", pa.string())]),
     )
-    sql = linking.attribution_sql(traffic, engine.register_arrow("campaign_templates", templates), engine.dialect)
+    sql = linking.attribution_sql(
+        key_use, members_relation, engine.register_arrow("campaign_templates", templates), engine.dialect
+    )
     table = engine.table(sql)
     share = pc.divide(
         pc.cast(table.column("campaign_exchanges"), pa.float64()), pc.cast(table.column("exchanges"), pa.float64())
@@ -432,9 +444,8 @@ def _attribution(
 
 def _campaigns_table(
     engine: Engine,
-    traffic: str,
+    queries: dict[str, str],
     links: linking.Links,
-    members: str,
     campaign_ids: list[str],
     campaign_risk: np.ndarray,
     private: set[str],
@@ -442,7 +453,6 @@ def _campaigns_table(
     """One row per campaign; ``private`` are the templates of cohorts (used by nobody else)."""
     if not campaign_ids:
         return FINDINGS_CAMPAIGNS_SCHEMA.empty_table()
-    queries = linking.campaign_queries(traffic, members, engine.register_arrow("member_edges", links.edges))
     found = {name: engine.table(sql).to_pylist() for name, sql in queries.items()}
     overview = {row["campaign_id"]: row for row in found["overview"]}
     rows = []

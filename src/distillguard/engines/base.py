@@ -115,11 +115,6 @@ class Engine:
         """A query's result kept in memory as a relation (read several times, computed once)."""
         return self.register_arrow(hint, self.table(sql))
 
-    def persist(self, hint: str, sql: str) -> str:
-        """A large query's result kept by the engine for this session (read several times,
-        computed once); engines that can spill to disk override it."""
-        return self.materialise(hint, sql)
-
     def parquet_sql(self, paths: Sequence[Path | str], *, hive: bool = False) -> str:
         """A FROM-clause expression reading the Parquet files."""
         raise NotImplementedError

@@ -134,12 +134,6 @@ class DuckDBEngine(Engine):
     def _reader(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
         return self.connection.sql(sql).to_arrow_reader(batch_rows)
 
-    def persist(self, hint: str, sql: str) -> str:
-        """A temporary table: held for the session, spilled to the temp folder past the memory cap."""
-        name = self.relation(hint)
-        self.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-        return name
-
     def _register_arrow(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
         self.connection.register(name, data)
 

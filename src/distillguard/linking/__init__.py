@@ -55,6 +55,22 @@ def partial_queries(
             f"SELECT DISTINCT account_id, concat({network}, '.0/24|', coalesce(user_agent, '')) AS indicator "
             f"FROM {source} WHERE client_ip LIKE '%.%.%.%'"
         ),
+        # exchanges per account, API key, end user and the template that opened their
+        # conversation: what says which keys and end users carry a campaign's traffic
+        "key_use": (
+            "WITH openers AS (SELECT account_id, conversation_id, min(template_key) AS opened_with "
+            f"FROM {source} WHERE turn = 0 AND conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
+            "SELECT s.account_id, s.api_key_id, s.end_user_id, coalesce(o.opened_with, s.template_key) AS opened_with, "
+            f"count(*) AS n FROM {source} s LEFT JOIN openers o "
+            "ON o.account_id = s.account_id AND o.conversation_id = s.conversation_id "
+            "GROUP BY s.account_id, s.api_key_id, s.end_user_id, coalesce(o.opened_with, s.template_key)"
+        ),
+        # each account's five exchanges that harvest most plainly: a campaign's examples
+        "harvest_examples": (
+            "SELECT account_id, exchange_id, harvest FROM (SELECT account_id, exchange_id, "
+            f"{harvest} AS harvest, row_number() OVER (PARTITION BY account_id ORDER BY {harvest} DESC, "
+            f"exchange_id) AS rank FROM {source}) WHERE rank <= 5"
+        ),
     }
 
 
@@ -670,51 +686,41 @@ def _own_phrasings(links: Links, templates: pa.Table, settings: Linking) -> _Own
     )
 
 
-def member_traffic_sql(joined: str, members: str, harvest_signals: tuple[str, ...]) -> str:
-    """The exchanges of campaign members with what the campaign's findings read of them, so the
-    campaign queries and the attribution make one pass over the traffic, not one each."""
-    harvest = "greatest(" + ", ".join(f"j.{s}" for s in harvest_signals) + ")"
-    return (
-        "SELECT j.account_id, m.campaign_id, j.exchange_id, j.ts, j.capability, j.turn, j.conversation_id, "
-        f"j.template_key, j.api_key_id, j.end_user_id, {harvest} AS harvest "
-        f"FROM {joined} j JOIN {members} m ON m.account_id = j.account_id"
-    )
-
-
-def attribution_sql(traffic: str, campaign_templates: str, dialect: Dialect) -> str:
-    """Per campaign member, API key and end user (``traffic``: :func:`member_traffic_sql`): its
-    exchanges, and those in conversations opened with its campaign's templates
+def attribution_sql(key_use: str, members: str, campaign_templates: str, dialect: Dialect) -> str:
+    """Per campaign member, API key and end user (``key_use``: the partials of every slice):
+    its exchanges, and those in conversations opened with its campaign's templates
     (``campaign_templates``: campaign_id, template_key; the templates that link it and its
     own). A proxy account carries honest customers too: this says which of its keys and end
     users are the campaign's, to act on them alone."""
     return (
-        "WITH openers AS (SELECT account_id, conversation_id, min(template_key) AS opened_with "
-        f"FROM {traffic} WHERE turn = 0 AND conversation_id IS NOT NULL GROUP BY account_id, conversation_id) "
-        "SELECT t.account_id, t.campaign_id, t.api_key_id, t.end_user_id, count(*) AS exchanges, "
-        f"{dialect.count_if('c.template_key IS NOT NULL')} AS campaign_exchanges FROM {traffic} t "
-        "LEFT JOIN openers o ON o.account_id = t.account_id AND o.conversation_id = t.conversation_id "
-        f"LEFT JOIN {campaign_templates} c ON c.campaign_id = t.campaign_id "
-        "AND c.template_key = coalesce(o.opened_with, t.template_key) "
-        "GROUP BY t.account_id, t.campaign_id, t.api_key_id, t.end_user_id"
+        "SELECT k.account_id, m.campaign_id, k.api_key_id, k.end_user_id, CAST(sum(k.n) AS BIGINT) AS exchanges, "
+        "CAST(sum(CASE WHEN c.template_key IS NOT NULL THEN k.n ELSE 0 END) AS BIGINT) AS campaign_exchanges "
+        f"FROM {key_use} k JOIN {members} m ON m.account_id = k.account_id "
+        f"LEFT JOIN {campaign_templates} c ON c.campaign_id = m.campaign_id AND c.template_key = k.opened_with "
+        "GROUP BY k.account_id, m.campaign_id, k.api_key_id, k.end_user_id"
     )
 
 
-def campaign_queries(traffic: str, members: str, edges: str) -> dict[str, str]:
-    """What a campaign's findings row says, over ``traffic`` (:func:`member_traffic_sql`),
-    ``members`` (account_id, campaign_id) and ``edges`` (account_id, kind, indicator: what
-    linked each)."""
+def campaign_queries(members: str, profiles: str, capabilities: str, examples: str, edges: str) -> dict[str, str]:
+    """What a campaign's findings row says, from what the scan has already summarised: the
+    members (account_id, campaign_id), their ``profiles`` (exchanges, first_seen, last_seen),
+    the merged ``capabilities`` histogram (account_id, capability, n), the ``harvest_examples``
+    partials and the ``edges`` (account_id, kind, indicator: what linked each). No pass over
+    the traffic: a campaign of millions of exchanges costs what its members' summaries do."""
     return {
         "overview": (
-            "SELECT campaign_id, count(*) AS exchanges, min(ts) AS first_seen, max(ts) AS last_seen "
-            f"FROM {traffic} GROUP BY campaign_id"
+            "SELECT m.campaign_id, CAST(sum(p.exchanges) AS BIGINT) AS exchanges, min(p.first_seen) AS first_seen, "
+            f"max(p.last_seen) AS last_seen FROM {profiles} p JOIN {members} m ON m.account_id = p.account_id "
+            "GROUP BY m.campaign_id"
         ),
         # the four capabilities with most exchanges
         "capabilities": (
             "SELECT campaign_id, capability, share FROM (SELECT campaign_id, capability, "
             "CAST(n AS DOUBLE) / sum(n) OVER (PARTITION BY campaign_id) AS share, "
             "row_number() OVER (PARTITION BY campaign_id ORDER BY n DESC, capability) AS rank FROM ("
-            f"SELECT campaign_id, capability, count(*) AS n FROM {traffic} GROUP BY campaign_id, capability)) "
-            "WHERE rank <= 4 ORDER BY campaign_id, share DESC, capability"
+            f"SELECT m.campaign_id, h.capability, sum(h.n) AS n FROM {capabilities} h JOIN {members} m "
+            "ON m.account_id = h.account_id GROUP BY m.campaign_id, h.capability)) WHERE rank <= 4 "
+            "ORDER BY campaign_id, share DESC, capability"
         ),
         # the twelve indicators most members share
         "indicators": (
@@ -724,10 +730,11 @@ def campaign_queries(traffic: str, members: str, edges: str) -> dict[str, str]:
             f"FROM {edges} e JOIN {members} m ON m.account_id = e.account_id "
             "GROUP BY m.campaign_id, e.kind, e.indicator)) WHERE rank <= 12 ORDER BY campaign_id, rank"
         ),
-        # the five exchanges that harvest most plainly
+        # the five exchanges that harvest most plainly (each account's five, of every slice)
         "examples": (
-            "SELECT campaign_id, exchange_id FROM (SELECT campaign_id, exchange_id, row_number() OVER "
-            f"(PARTITION BY campaign_id ORDER BY harvest DESC, exchange_id) AS rank FROM {traffic}) "
+            "SELECT campaign_id, exchange_id FROM (SELECT m.campaign_id, x.exchange_id, row_number() OVER "
+            "(PARTITION BY m.campaign_id ORDER BY x.harvest DESC, x.exchange_id) AS rank "
+            f"FROM {examples} x JOIN {members} m ON m.account_id = x.account_id) "
             "WHERE rank <= 5 ORDER BY campaign_id, rank"
         ),
     }
