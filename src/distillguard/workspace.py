@@ -905,7 +905,13 @@ def _finish_run(root: Path, engine: Engine, journal: Path) -> None:
     history = entry["history"]
     engine.execute("BEGIN TRANSACTION")
     try:
-        if not engine.scalar("SELECT count(*) FROM ingest_runs WHERE run_id = ?", [entry["run_id"]]):
+        # the run's row, by its id and time (a library caller may give two runs one id)
+        run_id, at = history["ingest_runs"][0][:2]
+        held = engine.scalar(
+            "SELECT count(*) FROM ingest_runs WHERE run_id = ? AND ingested_at = ?",
+            [run_id, datetime.fromisoformat(at)],
+        )
+        if not held:
             for table in ("ingested_files", "ingest_runs"):
                 for row in history[table]:
                     row = [row[0], datetime.fromisoformat(row[1]), *row[2:]]
