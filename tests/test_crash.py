@@ -136,6 +136,55 @@ def test_an_ingest_killed_at_any_step_then_run_again_gives_the_same_workspace(
     assert json.loads(info.stdout)["exchanges"] == len(uninterrupted[0]["exchanges"])
 
 
+def test_a_roll_forward_killed_midway_is_finished_by_the_next_run(
+    logs: Path, uninterrupted: tuple[dict, float], tmp_path: Path
+) -> None:
+    """Finishing a committed run is itself safe to kill: the second kill below comes while
+    the next ingest moves the first one's files into place."""
+    workspace = tmp_path / "ws"
+    assert run_ingest(logs, workspace, crash_at="renaming").returncode == -signal.SIGKILL
+    assert run_ingest(logs, workspace, crash_at="renaming").returncode == -signal.SIGKILL
+    assert list((workspace / "journal").glob("*.json"))  # still to be finished
+    assert run_ingest(logs, workspace).returncode == 0  # the killed run had committed: nothing new
+    assert state(workspace) == uninterrupted[0]
+    assert_clean(workspace)
+
+
+@pytest.fixture(scope="module")
+def earlier(logs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """Logs of an earlier run (some ids again, other accounts), and the workspace an
+    uninterrupted earlier run and then the run of ``logs`` make."""
+    folder = tmp_path_factory.mktemp("earlier")
+    write_jsonl(folder / "old.jsonl", [*(exchange(i) for i in range(280, 320)), b"{bad\n"])
+    (folder / "accounts.csv").write_text(
+        "account_id,created_at\nacct-1,2025-01-01T00:00:00Z\nacct-99,2025-02-01T00:00:00Z\n"
+    )
+    workspace = tmp_path_factory.mktemp("earlier-uninterrupted") / "ws"
+    assert run_earlier(folder, workspace).returncode == 3
+    assert run_ingest(logs, workspace).returncode == 3
+    return folder, state(workspace)
+
+
+def run_earlier(folder: Path, workspace: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "distillguard", "ingest", str(folder / "old.jsonl"), "-w", str(workspace)]
+    return subprocess.run([*command, "-a", str(folder / "accounts.csv"), "--quiet"], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("step", ["staged", "committed", "renaming", "recorded"])
+def test_a_killed_ingest_into_a_workspace_keeps_the_earlier_runs(
+    logs: Path, earlier: tuple[Path, dict], tmp_path: Path, step: str
+) -> None:
+    """Killed over a workspace that holds a run: the earlier run's exchanges, accounts and
+    quarantine are kept whether the killed run is rolled back or forward."""
+    folder, expected = earlier
+    workspace = tmp_path / "ws"
+    assert run_earlier(folder, workspace).returncode == 3
+    assert run_ingest(logs, workspace, crash_at=step).returncode == -signal.SIGKILL
+    assert run_ingest(logs, workspace).returncode in (0, 3)
+    assert state(workspace) == expected
+    assert_clean(workspace)
+
+
 @pytest.mark.parametrize("step", ["staged", "renaming"])
 def test_a_scan_after_a_killed_ingest_sees_only_committed_runs(
     logs: Path, uninterrupted: tuple[dict, float], tmp_path: Path, step: str
@@ -159,7 +208,7 @@ def test_a_scan_after_a_killed_ingest_sees_only_committed_runs(
     assert_clean(workspace)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_an_ingest_killed_at_a_random_time_then_run_again_gives_the_same_workspace(
     logs: Path, uninterrupted: tuple[dict, float], tmp_path: Path, seed: int
 ) -> None:
