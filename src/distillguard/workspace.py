@@ -8,6 +8,8 @@ Layout::
     WS/accounts.parquet                latest row per account_id
     WS/quarantine/<run_id>.parquet     every record that could not be mapped, with its bytes
     WS/quarantine/raw/*.bin            records too large to keep inline
+    WS/journal/<run_id>.json           a committed ingest's renames and history, until they are done
+    WS/tmp/staging-<run_id>/           what an ingest writes before it commits
     WS/lock                            held by the process writing the workspace: its pid and command
     WS/secret.key                      the key of the report's keyed hashes (made on first use, 0600)
 """
@@ -22,6 +24,7 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import sys
 import time
 from collections import Counter, OrderedDict, deque
@@ -54,6 +57,9 @@ from distillguard.ingest.base import (
 from distillguard.schema import ACCOUNT_SCHEMA, EXCHANGE_SCHEMA, QUARANTINE_SCHEMA
 
 WORKSPACE_VERSION = 1
+# Test hook (tests/test_crash.py): DISTILLGUARD_CRASH_AT=<step> kills the process with SIGKILL
+# when an ingest reaches that step (see _crash_point); unset, each step costs one comparison.
+_CRASH_AT = os.environ.get("DISTILLGUARD_CRASH_AT")
 # DuckDB's cap; work beyond it spills to WS/tmp, so logs of any size fit a small machine.
 DEFAULT_MEMORY_LIMIT = "1GB"
 _HISTORY_DDL = """
@@ -227,6 +233,22 @@ class Workspace:
                 )
                 if access == "write" or not catalog.exists():
                     engine.execute(_HISTORY_DDL)
+                if access == "write":
+                    _recover(root, engine)
+                elif _unfinished(root):
+                    engine.close()  # a scan reads the catalogue only: finish the runs with a writer first
+                    with create_engine(
+                        "duckdb", database=catalog, memory_limit=memory_limit, temp_directory=root / "tmp"
+                    ) as writer:
+                        writer.execute(_HISTORY_DDL)
+                        _recover(root, writer)
+                    engine = create_engine(
+                        "duckdb",
+                        database=catalog,
+                        memory_limit=memory_limit,
+                        temp_directory=root / "tmp",
+                        read_only=True,
+                    )
         except BusyError as busy:
             if lock is not None:
                 lock.release()
@@ -311,25 +333,35 @@ class Workspace:
 
         Records are staged as Parquet while they are read (bounded memory), then merged
         into the day partitions by one SQL statement that drops ids already present.
+
+        A run is atomic: everything it writes (exchange files, accounts, quarantine, raw
+        spools) is written under ``WS/tmp/staging-<run>`` and fsynced; the run commits by
+        writing ``WS/journal/<run>.json`` (the renames to do and the history rows), then
+        renames the files into place and records its history. Killed before the journal,
+        nothing of it is visible and the next writer deletes its staging; killed after it,
+        the next writer finishes the renames and the history (see :func:`_recover`).
         """
         started = time.perf_counter()
         options = options or ReadOptions()
-        budget = RawBudget(options.keep_record_bytes, options.keep_run_bytes)
-        fields = {**asdict(options), "spool_dir": self.root / "quarantine" / "raw", "raw_budget": budget}
-        options = ReadOptions(**fields)
         run_id = options.run_id
+        staging = self.root / "tmp" / f"staging-{run_id}"
+        budget = RawBudget(options.keep_record_bytes, options.keep_run_bytes)
+        fields = {**asdict(options), "spool_dir": staging / "raw", "raw_budget": budget}
+        options = ReadOptions(**fields)
         summary = IngestSummary(run_id=run_id)
         found_logs = find_inputs(logs) if logs else Inputs()
         found_accounts = find_inputs(accounts) if accounts else Inputs()
         log_paths, account_paths = found_logs.files, found_accounts.files
         summary.skipped_files = [*found_logs.skipped, *found_accounts.skipped]
-        staging = self.root / "tmp" / f"staging-{run_id}"
         staging.mkdir(parents=True)
         quarantine_path = self.root / "quarantine" / f"{run_id}.parquet"
         reasons: Counter[str] = Counter()
         refusals: list[Quarantined] = []  # files of which nothing could be read
+        renames: list[tuple[Path, Path]] = []  # staged file -> its place, done when the run commits
+        committed = False
         try:
-            with _QuarantineWriter(quarantine_path, run_id, budget) as quarantine:
+            raw_spools = (staging / "raw", self.root / "quarantine" / "raw")
+            with _QuarantineWriter(staging / "quarantine.parquet", run_id, budget, raw_spools) as quarantine:
                 for kind, paths in (("exchanges", log_paths), ("accounts", account_paths)):
                     for path in paths:
                         opened = self._open_input(path, kind, format_name if kind == "exchanges" else None, options)
@@ -365,32 +397,42 @@ class Workspace:
             if refusals and len(refusals) == len(summary.files):
                 # not one input could be read: that is an error, not a run with a quarantine
                 raise InputError(refusals[0].detail, where=refusals[0].source)
+            if quarantine.writer is not None:
+                renames.append((staging / "quarantine.parquet", quarantine_path))
             if summary.quarantined:
                 summary.quarantine_file = str(quarantine_path)
+            if (staging / "raw").is_dir():
+                renames.extend((spool, raw_spools[1] / spool.name) for spool in sorted((staging / "raw").iterdir()))
             summary.quarantine_bytes_kept = budget.kept
             summary.quarantine_bytes_not_kept = budget.dropped
             summary.quarantine_records_cut = budget.cut
             summary.quarantine_reasons = dict(reasons.most_common())
             staged_exchanges = sum(f.rows for f in summary.files if f.kind == "exchanges")
+            _crash_point("staged")
             if staged_exchanges:
-                added = self._merge_exchanges(staging / "exchanges", run_id)
+                added, placed = self._merge_exchanges(staging / "exchanges", run_id, staging / "merged")
+                renames.extend(placed)
                 summary.ingested += added
                 summary.duplicates = staged_exchanges - added
             staged_accounts = sum(f.rows for f in summary.files if f.kind == "accounts")
             if staged_accounts:
-                summary.accounts, distinct = self._merge_accounts(staging / "accounts" / "*.parquet")
+                merged_accounts = staging / "accounts-merged.parquet"
+                summary.accounts, distinct = self._merge_accounts(staging / "accounts" / "*.parquet", merged_accounts)
+                renames.append((merged_accounts, self.root / "accounts.parquet"))
                 summary.ingested += distinct
                 # an account given twice in this run: the last row read wins, the others are duplicates
                 summary.duplicate_accounts = staged_accounts - distinct
                 summary.duplicates += summary.duplicate_accounts
-        except BaseException:
-            # a failed run leaves no trace, so running it again counts every record once
-            quarantine_path.unlink(missing_ok=True)
-            raise
+            _crash_point("merged")
+            summary.seconds = round(time.perf_counter() - started, 3)
+            journal = _write_journal(self.root, run_id, renames, _history(summary))
+            committed = True
+            _crash_point("committed")
+            _finish_run(self.root, self.engine, journal)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        summary.seconds = round(time.perf_counter() - started, 3)
-        self._record(summary)
+            if not committed:
+                # a failed run leaves no trace, so running it again counts every record once
+                shutil.rmtree(staging, ignore_errors=True)
         self.refresh_views()
         return summary
 
@@ -420,12 +462,13 @@ class Workspace:
         file_summary.already_ingested_in = self._ingested_run(fingerprint)
         return reader, file_summary, None
 
-    def _merge_exchanges(self, staged: Path, run_id: str) -> int:
-        """Add staged rows whose exchange_id is new to the day partitions; return the count.
+    def _merge_exchanges(self, staged: Path, run_id: str, merged: Path) -> tuple[int, list[tuple[Path, Path]]]:
+        """The rows of ``staged`` whose exchange_id is new, as files to move into the day
+        partitions when the run commits: return their count and (file, its place) pairs.
 
         When no id repeats (within the run or against the days already held), the staged
-        files are moved into place as they are. Otherwise one streaming COPY keeps the first
-        copy of each new id; only ids are held in memory, never rows.
+        files are moved into place as they are. Otherwise one streaming COPY into ``merged``
+        keeps the first copy of each new id; only ids are held in memory, never rows.
         """
         days = sorted(folder.name.removeprefix("day=") for folder in staged.iterdir())
         existing = self._existing_days(days)
@@ -442,14 +485,14 @@ class Workspace:
             f"SELECT (SELECT count(*) FROM ({repeats})) + "
             f"(SELECT count(*) FROM {staged_sql} WHERE exchange_id IN ({held}))"
         )
+        exchanges = self.root / "exchanges"
         if not clashes:
             added = 0
+            placed = []
             for file in sorted(staged.glob("*/*.parquet")):
                 added += pq.ParquetFile(file).metadata.num_rows
-                day_folder = self.root / "exchanges" / file.parent.name
-                day_folder.mkdir(exist_ok=True)
-                file.rename(day_folder / f"part-{run_id}-{file.name}")
-            return added
+                placed.append((file, exchanges / file.parent.name / f"part-{run_id}-{file.name}"))
+            return added, placed
         # the first copy of an id repeated within this run wins; ids already held lose
         self.engine.execute(
             "CREATE OR REPLACE TEMP TABLE repeated AS SELECT exchange_id, "
@@ -457,17 +500,18 @@ class Workspace:
             f"FROM {staged_sql} GROUP BY exchange_id HAVING count(*) > 1"
         )
         columns = ", ".join(f"s.{name}" for name in EXCHANGE_SCHEMA.names)
-        target = _quote(str(self.root / "exchanges"))
+        target = _quote(str(merged))
         copied = self.engine.execute(
             f"COPY (SELECT {columns}, strftime(s.ts, '%Y-%m-%d') AS day FROM {staged_sql} AS s "
             "LEFT JOIN repeated USING (exchange_id) "
             "WHERE (repeated.keep IS NULL OR repeated.keep = struct_pack(f := s.filename, r := s.file_row_number)) "
             f"AND s.exchange_id NOT IN ({held})) "
-            f"TO {target} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), APPEND, "
+            f"TO {target} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), "
             f"FILENAME_PATTERN 'part-{run_id}-{{uuid}}')"
         )
         self.engine.execute("DROP TABLE repeated")
-        return int(copied or 0)
+        placed = [(file, exchanges / file.parent.name / file.name) for file in sorted(merged.glob("day=*/*.parquet"))]
+        return int(copied or 0), placed
 
     def _existing_days(self, days: list[str]) -> list[Path]:
         files: list[Path] = []
@@ -475,9 +519,11 @@ class Workspace:
             files.extend(sorted((self.root / "exchanges" / f"day={day}").glob("*.parquet")))
         return files
 
-    def _merge_accounts(self, staged: Path) -> tuple[int, int]:
-        """The newest row per account wins (within this run, the last one read); return how
-        many accounts the workspace holds and how many distinct ones this run staged."""
+    def _merge_accounts(self, staged: Path, merged: Path) -> tuple[int, int]:
+        """The workspace's accounts with the staged ones, written to ``merged`` (moved over
+        ``accounts.parquet`` when the run commits): the newest row per account wins (within
+        this run, the last one read). Return how many accounts that makes and how many
+        distinct ones this run staged."""
         current = self.root / "accounts.parquet"
         staged_sql = f"read_parquet({_quote(str(staged))}, filename = true, file_row_number = true)"
         sources = [f"SELECT *, 1 AS _generation FROM {staged_sql}"]
@@ -485,55 +531,18 @@ class Workspace:
             sources.append(f"SELECT *, 0 AS _generation FROM read_parquet({_quote(str(current))})")
         columns = ", ".join(ACCOUNT_SCHEMA.names)
         union = " UNION ALL BY NAME ".join(sources)
-        temporary = current.with_suffix(".parquet.tmp")
         self.engine.execute(
             f"COPY (SELECT {columns} FROM ({union}) QUALIFY row_number() OVER "
             "(PARTITION BY account_id ORDER BY _generation DESC, filename DESC, file_row_number DESC) = 1 "
-            f"ORDER BY account_id) TO {_quote(str(temporary))} (FORMAT parquet, COMPRESSION zstd)"
+            f"ORDER BY account_id) TO {_quote(str(merged))} (FORMAT parquet, COMPRESSION zstd)"
         )
         distinct = self.engine.scalar(f"SELECT count(DISTINCT account_id) FROM {staged_sql}")
-        temporary.replace(current)
-        count = self.engine.scalar(f"SELECT count(*) FROM read_parquet({_quote(str(current))})")
+        count = self.engine.scalar(f"SELECT count(*) FROM read_parquet({_quote(str(merged))})")
         return (int(count) if isinstance(count, int) else 0), (int(distinct) if isinstance(distinct, int) else 0)
 
     def _ingested_run(self, fingerprint: str) -> str | None:
         run_id = self.engine.scalar("SELECT run_id FROM ingested_files WHERE fingerprint = ? LIMIT 1", [fingerprint])
         return str(run_id) if run_id is not None else None
-
-    def _record(self, summary: IngestSummary) -> None:
-        now = _now()
-        for item in summary.files:
-            if item.already_ingested_in:
-                continue
-            self.engine.execute(
-                "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    summary.run_id,
-                    now,
-                    item.path,
-                    item.kind,
-                    item.format,
-                    item.bytes,
-                    item.records,
-                    item.rows,
-                    item.quarantined,
-                    item.fingerprint,
-                    item.skipped,
-                ],
-            )
-        self.engine.execute(
-            "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                summary.run_id,
-                now,
-                summary.records,
-                summary.ingested,
-                summary.duplicates,
-                summary.quarantined,
-                summary.accounts,
-                summary.seconds,
-            ],
-        )
 
     # -- derived data ------------------------------------------------------------------
     def signal_files(
@@ -787,12 +796,14 @@ class _Stager:
 
 class _QuarantineWriter:
     """Streams quarantined records to one Parquet file, created only if there are any; of
-    their bytes it keeps what ``budget`` grants (the detail says when a record's are cut)."""
+    their bytes it keeps what ``budget`` grants (the detail says when a record's are cut).
+    A record spooled to ``spools[0]`` is named at its place after the commit, ``spools[1]``."""
 
-    def __init__(self, path: Path, run_id: str, budget: RawBudget):
+    def __init__(self, path: Path, run_id: str, budget: RawBudget, spools: tuple[Path, Path] | None = None):
         self.path = path
         self.run_id = run_id
         self.budget = budget
+        self.spools = spools
         self.writer: pq.ParquetWriter | None = None
 
     def write(self, items: list[Quarantined]) -> None:
@@ -804,6 +815,8 @@ class _QuarantineWriter:
                 if len(kept) < len(item.raw):
                     item.detail = f"{item.detail} ({kept_note(len(kept), len(item.raw))})"
                     item.raw = kept or None
+            if item.raw_path and self.spools and Path(item.raw_path).parent == self.spools[0]:
+                item.raw_path = str(self.spools[1] / Path(item.raw_path).name)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, QUARANTINE_SCHEMA, compression="zstd", memory_pool=READ_POOL)
         self.writer.write_table(quarantine_table(items, self.run_id))
@@ -814,6 +827,120 @@ class _QuarantineWriter:
     def __exit__(self, *exc_info: object) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def _crash_point(step: str) -> None:
+    """The test hook of crash consistency: die here, as SIGKILL kills, when
+    ``DISTILLGUARD_CRASH_AT`` names this step of an ingest ("staged", "merged", "committed",
+    "renaming", "renamed", "recorded")."""
+    if step == _CRASH_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_FILE_COLUMNS = ("path", "kind", "format", "bytes", "records", "rows", "quarantined", "fingerprint", "skipped")
+
+
+def _history(summary: IngestSummary) -> dict[str, list]:
+    """The rows an ingest adds to ``ingested_files`` and ``ingest_runs``, as JSON values."""
+    now = _now().isoformat()
+    files = [
+        [summary.run_id, now, *(getattr(f, name) for name in _FILE_COLUMNS)]
+        for f in summary.files
+        if not f.already_ingested_in
+    ]
+    run = [summary.run_id, now, summary.records, summary.ingested, summary.duplicates, summary.quarantined]
+    return {"ingested_files": files, "ingest_runs": [[*run, summary.accounts, summary.seconds]]}
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_journal(root: Path, run_id: str, renames: list[tuple[Path, Path]], history: dict[str, list]) -> Path:
+    """Commit an ingest run: every staged file and the journal naming them are on disk
+    (fsynced) before the journal gets its name, so a journal that exists is whole and
+    everything it names is there to be moved."""
+    for staged, _ in renames:
+        _fsync(staged)
+    folder = root / "journal"
+    folder.mkdir(exist_ok=True)
+    entry = {
+        "run_id": run_id,
+        "staging": f"tmp/staging-{run_id}",
+        "renames": [[str(staged.relative_to(root)), str(place.relative_to(root))] for staged, place in renames],
+        "history": history,
+    }
+    journal = folder / f"{run_id}.json"
+    partial = folder / f"{run_id}.json.partial"
+    with partial.open("w", encoding="utf-8") as stream:
+        json.dump(entry, stream)
+        stream.flush()
+        os.fsync(stream.fileno())
+    partial.rename(journal)
+    _fsync(folder)
+    return journal
+
+
+def _finish_run(root: Path, engine: Engine, journal: Path) -> None:
+    """Do what a committed run's journal says, again from the start if need be: move the
+    staged files that are not yet in place, add the history rows unless the run has them,
+    then forget the journal and the staging."""
+    entry = json.loads(journal.read_text(encoding="utf-8"))
+    folders: set[Path] = set()
+    for staged, place in entry["renames"]:
+        source, target = root / staged, root / place
+        if source.exists():  # otherwise it was moved before the crash
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source.replace(target)
+            _crash_point("renaming")
+        folders.add(target.parent)
+    for folder in sorted(folders):
+        _fsync(folder)
+    _fsync(root)
+    _crash_point("renamed")
+    history = entry["history"]
+    engine.execute("BEGIN TRANSACTION")
+    try:
+        # the run's row, by its id and time (a library caller may give two runs one id)
+        run_id, at = history["ingest_runs"][0][:2]
+        held = engine.scalar(
+            "SELECT count(*) FROM ingest_runs WHERE run_id = ? AND ingested_at = ?",
+            [run_id, datetime.fromisoformat(at)],
+        )
+        if not held:
+            for table in ("ingested_files", "ingest_runs"):
+                for row in history[table]:
+                    row = [row[0], datetime.fromisoformat(row[1]), *row[2:]]
+                    engine.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+        engine.execute("COMMIT")
+    except BaseException:
+        engine.execute("ROLLBACK")
+        raise
+    _crash_point("recorded")
+    journal.unlink()
+    shutil.rmtree(root / entry["staging"], ignore_errors=True)
+
+
+def _unfinished(root: Path) -> bool:
+    """Whether a run that died left a journal or staging behind."""
+    return any((root / "journal").glob("*.json*")) or any((root / "tmp").glob("staging-*"))
+
+
+def _recover(root: Path, engine: Engine) -> None:
+    """Bring the workspace to its last committed state, as the lock holder, before it
+    writes: finish each committed run that was cut short (roll forward), and delete what
+    runs that never committed wrote (roll back: their staging and unfinished journals)."""
+    for journal in sorted((root / "journal").glob("*.json")):
+        _finish_run(root, engine, journal)
+    for partial in (root / "journal").glob("*.json.partial"):
+        partial.unlink()
+    for staging in (root / "tmp").glob("staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    (root / "accounts.parquet.tmp").unlink(missing_ok=True)  # left by versions before the journal
 
 
 class WorkspaceLock:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import gzip
 import io
 import multiprocessing
 import operator
 import os
+import signal
+import sys
 import threading
+import time
 import uuid
 import zlib
 from collections import deque
@@ -702,7 +707,10 @@ def map_blocks_in_processes(reader: Reader, source: str, blocks: Iterator[Block]
     """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(type(reader), reader.options)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(type(reader), reader.options, os.getpid()),
     ) as pool:
         pending: deque[Future[ReadBatch]] = deque()
         for block in blocks:
@@ -720,12 +728,42 @@ def map_blocks_in_processes(reader: Reader, source: str, blocks: Iterator[Block]
 _WORKER_READER: Reader | None = None
 
 
-def _start_worker(reader_class: type[Reader], options: ReadOptions) -> None:
+def _start_worker(reader_class: type[Reader], options: ReadOptions, parent: int) -> None:
     global _WORKER_READER
+    _exit_with_parent(parent)
     _WORKER_READER = reader_class(options)
     # fewer cycle collections while millions of small dicts come and go (no gc.freeze here:
     # objects frozen at exit are reported as leaks by the bindings of DuckDB)
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
+
+
+# how often a worker looks whether its parent is still there, where the kernel cannot tell it
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that started it ends, however it ends (a killed
+    ingest must not leave its workers mapping blocks nobody will read). On Linux the kernel
+    sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); a thread that watches the
+    parent's pid covers other systems and a parent gone before this ran. (The kernel's
+    signal follows the parent's thread that started the worker: the pool is started and
+    used by the one thread that reads the file, for as long as the pool lives.)"""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="distillguard-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _map_block(source: str, block: Block) -> ReadBatch:
