@@ -148,8 +148,8 @@ class Engine:
         batch_rows: int = 32_768,
     ) -> int:
         """Apply an Arrow batch function to a query's rows, writing its output to Parquet at
-        ``out`` (zstd); returns the rows written. Engines that run Python beside their data
-        (Spark's Arrow batch APIs) override it.
+        ``out`` (zstd); returns the rows written. An engine that runs Python beside its data
+        overrides it.
 
         Functions that release the GIL in their Arrow and regex kernels (the request signals)
         run two batches at a time, in order, never more than two ahead."""

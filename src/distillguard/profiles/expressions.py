@@ -1,8 +1,9 @@
 """Per-exchange expressions written once, rendered as SQL for an engine or evaluated on Arrow.
 
 The feature catalogue's conditions ("the answer filled 90% of max_tokens") and keys ("the hour
-of day") are built from these nodes, so the batch scan (SQL) and the streaming scorer (Arrow
-over the requests at hand) compute the very same thing.
+of day") are built from these nodes, so the batch scan (SQL) and the streaming state
+(:class:`distillguard.profiles.StreamingProfiles`, Arrow over the requests at hand) compute the
+very same thing.
 
 >>> from distillguard.engines.duckdb import DuckDBDialect
 >>> saturated = col("max_tokens").gt(0).and_(col("output_tokens").ge(col("max_tokens").times(0.9)))
