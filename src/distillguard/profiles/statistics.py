@@ -17,6 +17,7 @@ Both paths hand :mod:`distillguard.profiles.catalogue` the same values to derive
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,24 +74,35 @@ class Count(Scalar):
         return self.where
 
     def state(self) -> State:
-        return _CountState()
+        return _Total(_counted, 0)
 
 
-class _CountState(State):
-    def __init__(self) -> None:
-        self.value = 0
+class _Total(State):
+    """A running total: each exchange adds ``term(value)``; two totals merge by adding."""
+
+    def __init__(self, term: Callable[[object], float], start: float) -> None:
+        self.term = term
+        self.value = start
 
     def update(self, value: object) -> State:
-        self.value += 1 if value else 0  # a condition that is NULL does not count, as in SQL
+        self.value += self.term(value)
         return self
 
     def __iadd__(self, other: State) -> State:
-        assert isinstance(other, _CountState)
+        assert isinstance(other, _Total)
         self.value += other.value
         return self
 
-    def get(self) -> int:
+    def get(self) -> float:
         return self.value
+
+
+def _counted(value: object) -> int:
+    return 1 if value else 0  # a condition that is NULL does not count, as in SQL
+
+
+def _summed(value: object) -> float:
+    return 0.0 if value is None else float(value)  # type: ignore[arg-type]  # nulls add nothing
 
 
 @dataclass(frozen=True)
@@ -106,25 +118,7 @@ class Sum(Scalar):
         return f"CAST(sum({column}) AS DOUBLE)"
 
     def state(self) -> State:
-        return _SumState()
-
-
-class _SumState(State):
-    def __init__(self) -> None:
-        self.value = 0.0
-
-    def update(self, value: object) -> State:
-        if value is not None:
-            self.value += float(value)  # type: ignore[arg-type]
-        return self
-
-    def __iadd__(self, other: State) -> State:
-        assert isinstance(other, _SumState)
-        self.value += other.value
-        return self
-
-    def get(self) -> float:
-        return self.value
+        return _Total(_summed, 0.0)
 
 
 @dataclass(frozen=True)
