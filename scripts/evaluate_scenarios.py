@@ -29,16 +29,28 @@ def distillguard(*args: str) -> str:
     return result.stdout
 
 
+def _named_scale(text: str) -> tuple[str, float]:
+    """``NAME:SCALE`` as (name, scale); anything else is a usage error argparse reports in one line."""
+    name, _, scale = text.partition(":")
+    try:
+        value = float(scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME:SCALE (such as reported:0.56)") from None
+    if not name or not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME:SCALE with a scale above 0")
+    return name, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("evaluation-scenarios.json"))
-    parser.add_argument("--scenario", action="append", help="NAME:SCALE, instead of the defaults (repeatable)")
+    parser.add_argument(
+        "--scenario", action="append", type=_named_scale, help="NAME:SCALE, instead of the defaults (repeatable)"
+    )
     parser.add_argument("--keep", type=Path, help="a folder for the data, kept afterwards")
     args = parser.parse_args()
-    chosen = (
-        dict((item.split(":")[0], float(item.split(":")[1])) for item in args.scenario) if args.scenario else SCALES
-    )
+    chosen = dict(args.scenario) if args.scenario else SCALES
     results = {}
     with tempfile.TemporaryDirectory(prefix="distillguard-scenarios-") as scratch:
         for scenario, scale in chosen.items():
